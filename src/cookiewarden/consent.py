@@ -1,0 +1,359 @@
+"""The visitor's consent, and the signed ``cw_consent`` cookie that carries it.
+
+Contract: :class:`Consent` is an immutable value; :class:`ConsentCodec` turns one into a cookie
+value and back; :func:`choose` turns a visitor's choice into one. Everything here is pure: time
+comes in as ``now`` (Unix seconds), nothing reads a request.
+
+Rules:
+
+1. ``granted`` always holds the policy's necessary categories, whatever the cookie says.
+2. A cookie value comes from the network, so :meth:`ConsentCodec.loads` never raises: a value
+   that is too large, not ASCII, unsigned, signed by a key not in ``secret_keys``, tampered
+   with, of another policy version, naming an unknown category, issued in the future, older
+   than ``consent_max_age`` or malformed in any way is *no consent*, with a short stable reason,
+   logged at DEBUG on the ``cookiewarden`` logger (the value itself is never logged).
+3. Size is checked before any cryptography; the payload is only parsed after its signature has
+   verified.
+4. Key rotation: ``secret_keys`` is a list, newest last. New cookies are signed with the newest
+   key; a cookie signed with any listed key verifies (itsdangerous 2.x).
+5. GPC (``Sec-GPC: 1``) refuses ``policy.gpc_refuses`` for a visitor who has not chosen; "Accept
+   all" under GPC grants everything but those; only switching such a category on explicitly
+   overrides GPC (:func:`choose`).
+
+The cookie value is itsdangerous' URL-safe serialisation of a compact JSON list, signed with
+HMAC-SHA256 under the salt ``"cookiewarden.consent"``::
+
+    [1, "<policy version>", ["<granted optional key>", ...], <issued_at>, "<id>", "<method>"]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from itsdangerous import BadData, BadSignature, URLSafeSerializer
+
+from .errors import ConfigurationError, CookieWardenError
+
+if TYPE_CHECKING:
+    from .policy import Policy
+
+__all__ = [
+    "CLOCK_SKEW",
+    "MAX_COOKIE_VALUE",
+    "METHODS",
+    "SALT",
+    "Consent",
+    "ConsentCodec",
+    "UnknownCategoryError",
+    "choose",
+]
+
+logger = logging.getLogger("cookiewarden")
+
+SALT = "cookiewarden.consent"
+"""itsdangerous salt: a token signed for anything else with the same key does not verify."""
+
+MAX_COOKIE_VALUE = 4096
+"""Longest ``cw_consent`` value looked at, in characters; a browser stores no longer cookie."""
+
+CLOCK_SKEW = 300
+"""Seconds a cookie's ``issued_at`` may lie in the future (clocks of several servers differ)."""
+
+METHODS = frozenset({"banner", "api", "gpc", "withdraw"})
+"""How a choice was given: the banner, the API, "Accept all" under GPC, a withdrawal."""
+
+_FORMAT = 1
+_MAX_TIME = 2**40  # about the year 36800; anything larger is not a timestamp we wrote
+_CONSENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+class UnknownCategoryError(CookieWardenError):
+    """A choice names category keys the policy does not declare.
+
+    :param keys: the unknown keys, available sorted as :attr:`keys`.
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys: tuple[str, ...] = tuple(sorted(keys))
+        super().__init__("unknown category keys: " + ", ".join(map(repr, self.keys)))
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """One visitor's consent, as the app sees it (``request.state.consent``).
+
+    :param granted: granted category keys; the policy's necessary ones always included.
+    :param decided: whether the visitor has chosen; an undecided visitor is granted only the
+        necessary categories.
+    :param policy_version: the policy version the choice was made under.
+    :param consent_id: the random id of the choice (``None`` until the visitor chooses).
+    :param issued_at: when the choice was made, Unix seconds (``None`` until then).
+    :param gpc: whether *this request* carried ``Sec-GPC: 1``.
+    :param method: how the choice was given, one of :data:`METHODS` (``None`` if unknown).
+
+    Build one with :meth:`undecided`, :func:`choose` or :meth:`ConsentCodec.loads`, which keep
+    rule 1. ``granted`` is stored as a ``frozenset`` whatever iterable is passed.
+
+    >>> from cookiewarden.policy import Policy
+    >>> Consent.undecided(Policy.default()).allows("necessary")
+    True
+    """
+
+    granted: frozenset[str]
+    decided: bool
+    policy_version: str
+    consent_id: str | None = None
+    issued_at: int | None = None
+    gpc: bool = False
+    method: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.granted, frozenset):
+            object.__setattr__(self, "granted", frozenset(self.granted))
+        if self.method is not None and self.method not in METHODS:
+            raise ValueError(f"method must be one of {sorted(METHODS)} or None: {self.method!r}")
+
+    def allows(self, category: str) -> bool:
+        """Tell whether cookies of ``category`` may be set and seen."""
+        return category in self.granted
+
+    @classmethod
+    def undecided(cls, policy: Policy, *, gpc: bool = False) -> Consent:
+        """Return the consent of a visitor who has not chosen: necessary categories only.
+
+        :param gpc: whether the request carried ``Sec-GPC: 1`` (shown to the banner, and
+            remembered by :func:`choose` when the visitor then clicks "Accept all").
+        """
+        return cls(frozenset(policy.necessary_keys), False, policy.version, gpc=gpc)
+
+
+def _new_consent_id() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters, 96 random bits
+
+
+def choose(
+    policy: Policy,
+    granted_keys: Iterable[str],
+    *,
+    gpc: bool,
+    accept_all: bool,
+    method: str,
+    now: float,
+    consent_id: str | None = None,
+) -> Consent:
+    """Turn a visitor's choice into a decided :class:`Consent`.
+
+    The CONTRACT's GPC rule: with ``accept_all`` every category is granted except, while GPC is
+    on, ``policy.gpc_refuses``; the keys in ``granted_keys`` are granted in any case (switching a
+    category on explicitly overrides GPC). Without ``accept_all`` exactly ``granted_keys`` are
+    granted. Necessary categories are always added.
+
+    :param policy: the policy the choice is made under.
+    :param granted_keys: category keys the visitor switched on.
+    :param gpc: whether the request carries ``Sec-GPC: 1``.
+    :param accept_all: whether the visitor clicked "Accept all".
+    :param method: how the choice was given, one of :data:`METHODS`.
+    :param now: the time of the choice, Unix seconds.
+    :param consent_id: the id to keep (the visitor's earlier choice); a new random id if ``None``.
+    :raises UnknownCategoryError: ``granted_keys`` names categories the policy lacks.
+    :raises ValueError: ``method`` or ``consent_id`` is not valid (a programming error).
+
+    >>> from cookiewarden.policy import Policy
+    >>> sorted(choose(Policy.default(), [], gpc=True, accept_all=True, method="banner",
+    ...               now=1_800_000_000).granted)
+    ['functionality', 'necessary', 'performance']
+    """
+    if isinstance(granted_keys, str):
+        raise TypeError("granted_keys must be an iterable of category keys, not a string")
+    keys = frozenset(granted_keys)
+    unknown = keys - policy.category_keys
+    if unknown:
+        raise UnknownCategoryError(unknown)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}: {method!r}")
+    if consent_id is None:
+        consent_id = _new_consent_id()
+    elif not _CONSENT_ID.fullmatch(consent_id):
+        raise ValueError(f"consent_id must match {_CONSENT_ID.pattern}: {consent_id!r}")
+    granted = keys | policy.necessary_keys
+    if accept_all:
+        refused = policy.gpc_refuses if gpc else frozenset()
+        granted |= policy.category_keys - refused
+    return Consent(
+        granted=granted,
+        decided=True,
+        policy_version=policy.version,
+        consent_id=consent_id,
+        issued_at=int(now),
+        gpc=gpc,
+        method=method,
+    )
+
+
+class ConsentCodec:
+    """Signs a :class:`Consent` into a ``cw_consent`` value and verifies one back.
+
+    :param policy: the current policy; cookies of another version are no consent.
+    :param secret_keys: signing keys, newest last. New values are signed with the newest; values
+        signed with any of them verify, so a key can be rotated in without asking everyone again.
+    :raises ConfigurationError: ``secret_keys`` is empty, a single string, or holds an empty or
+        non-string key.
+
+    >>> from cookiewarden.policy import Policy
+    >>> policy = Policy.default()
+    >>> codec = ConsentCodec(policy, ["old key", "new key"])
+    >>> choice = choose(policy, ["performance"], gpc=False, accept_all=False, method="api",
+    ...                 now=1_800_000_000)
+    >>> codec.loads(codec.dumps(choice), now=1_800_000_060) == (choice, "ok")
+    True
+    """
+
+    def __init__(self, policy: Policy, secret_keys: Sequence[str]) -> None:
+        if isinstance(secret_keys, str | bytes):
+            raise ConfigurationError(
+                "secret_keys", "must be a list of strings, newest last, not a single string"
+            )
+        keys = list(secret_keys)
+        if not keys:
+            raise ConfigurationError("secret_keys", "at least one key is required")
+        for index, key in enumerate(keys):
+            if not isinstance(key, str):
+                raise ConfigurationError(
+                    f"secret_keys[{index}]", f"must be a string, got {type(key).__name__}"
+                )
+            if not key:
+                raise ConfigurationError(f"secret_keys[{index}]", "must not be empty")
+        self.policy = policy
+        self._serializer: URLSafeSerializer = URLSafeSerializer(
+            keys,
+            salt=SALT,
+            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+        )
+
+    def dumps(self, consent: Consent) -> str:
+        """Return the signed cookie value for a decided ``consent``, signed with the newest key.
+
+        :raises ValueError: ``consent`` is undecided, lacks its id or time, or belongs to another
+            policy version (a programming error: such a cookie could never verify).
+        :raises UnknownCategoryError: ``consent`` grants a category the policy lacks.
+        """
+        if not consent.decided or consent.consent_id is None or consent.issued_at is None:
+            raise ValueError("only a decided consent with an id and a time can be stored")
+        if consent.policy_version != self.policy.version:
+            raise ValueError(
+                f"consent is for policy version {consent.policy_version!r},"
+                f" not {self.policy.version!r}"
+            )
+        unknown = consent.granted - self.policy.category_keys
+        if unknown:
+            raise UnknownCategoryError(unknown)
+        optional = sorted(consent.granted - self.policy.necessary_keys)
+        payload = [
+            _FORMAT,
+            consent.policy_version,
+            optional,
+            consent.issued_at,
+            consent.consent_id,
+            consent.method,
+        ]
+        return self._serializer.dumps(payload)
+
+    def loads(self, value: str, *, now: float) -> tuple[Consent | None, str]:
+        """Verify one ``cw_consent`` value. Never raises.
+
+        :param value: the cookie value, as the browser sent it.
+        :param now: the current time, Unix seconds.
+        :returns: ``(consent, "ok")``, or ``(None, reason)`` with ``reason`` one of
+            ``"too-large"``, ``"malformed"``, ``"bad-signature"``, ``"policy-version"``,
+            ``"unknown-category"``, ``"future"``, ``"expired"``.
+        """
+        result = self._decode(value, now)
+        if isinstance(result, str):
+            logger.debug("consent cookie rejected: %s", result)
+            return None, result
+        return result, "ok"
+
+    def resolve(self, values: Sequence[str], *, now: float, gpc: bool) -> tuple[Consent, str]:
+        """Return the visitor's consent from every ``cw_consent`` value the request carried.
+
+        The newest valid value (largest ``issued_at``; the first on a tie) counts. ``gpc`` is
+        recorded on the result; on a decided consent it changes nothing else (the visitor's
+        explicit choice stands).
+
+        :returns: ``(consent, "ok")``; or the undecided consent with ``"absent"`` when there was
+            no value, else with the reason the first value was rejected.
+        """
+        best: Consent | None = None
+        first_reason: str | None = None
+        for value in values:
+            consent, reason = self.loads(value, now=now)
+            if consent is None:
+                first_reason = first_reason or reason
+            elif best is None or (consent.issued_at or 0) > (best.issued_at or 0):
+                best = consent
+        if best is None:
+            return Consent.undecided(self.policy, gpc=gpc), first_reason or "absent"
+        if gpc:
+            best = dataclasses.replace(best, gpc=True)
+        return best, "ok"
+
+    def _decode(self, value: object, now: float) -> Consent | str:
+        """The consent in ``value``, or the reason there is none."""
+        if not isinstance(value, str):
+            return "malformed"
+        # Cheap checks first: no cryptography on what cannot be ours.
+        if len(value) > MAX_COOKIE_VALUE:
+            return "too-large"
+        if not value or not value.isascii():
+            return "malformed"
+        try:
+            payload: Any = self._serializer.loads(value)
+        except BadSignature:
+            return "bad-signature"
+        except BadData:
+            # Signed by us, yet not decodable: a bug or an old format, never a forgery.
+            return "malformed"
+        return self._validate(payload, now)
+
+    def _validate(self, payload: Any, now: float) -> Consent | str:
+        if not isinstance(payload, list) or len(payload) != 6:
+            return "malformed"
+        fmt, version, granted, issued_at, consent_id, method = payload
+        # type(...) is int: JSON true/false load as bool, a subclass of int.
+        if type(fmt) is not int or fmt != _FORMAT:
+            return "malformed"
+        if not isinstance(version, str):
+            return "malformed"
+        if not isinstance(granted, list) or not all(isinstance(key, str) for key in granted):
+            return "malformed"
+        if type(issued_at) is not int or not 0 <= issued_at <= _MAX_TIME:
+            return "malformed"
+        if not isinstance(consent_id, str) or not _CONSENT_ID.fullmatch(consent_id):
+            return "malformed"
+        if method is not None and (not isinstance(method, str) or method not in METHODS):
+            return "malformed"
+        policy = self.policy
+        if version != policy.version:
+            return "policy-version"
+        keys = frozenset(granted)
+        if not keys <= policy.category_keys:
+            return "unknown-category"
+        if issued_at > now + CLOCK_SKEW:
+            return "future"
+        if issued_at + policy.consent_max_age <= now:
+            return "expired"
+        return Consent(
+            granted=keys | policy.necessary_keys,
+            decided=True,
+            policy_version=version,
+            consent_id=consent_id,
+            issued_at=issued_at,
+            method=method,
+        )
