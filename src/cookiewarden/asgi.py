@@ -1,0 +1,230 @@
+"""The ASGI adapter: moves bytes between an ASGI server and :mod:`cookiewarden.engine`.
+
+Rules:
+1. ``http`` and ``websocket`` scopes are handled; ``lifespan`` and anything else pass through
+   untouched.
+2. Only ``http.response.start``, ``websocket.accept`` and ``websocket.http.response.start`` are
+   touched: their Set-Cookie headers (matched case-insensitively) are replaced by what the engine
+   returns, every other header keeps its place and order. Bodies stream through untouched.
+3. Per-request state lives in the closure of ``send``; nothing is stored on the middleware.
+4. Header bytes are decoded as UTF-8 with ``surrogateescape``, so every octet survives the trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
+
+from asgiref.compatibility import guarantee_single_callable
+
+from .engine import Engine, Exchange
+from .policy import Policy
+
+__all__ = ["ASGIApp", "CookieWarden"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_SET_COOKIE = b"set-cookie"
+_START_TYPES = frozenset(
+    {"http.response.start", "websocket.accept", "websocket.http.response.start"}
+)
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _raw(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+class CookieWarden:
+    """Pure ASGI middleware that enforces a cookie policy on every response.
+
+    On each request it reads the visitor's signed ``cw_consent`` cookie, exposes the consent as
+    ``scope["state"]["consent"]`` (Starlette/FastAPI: ``request.state.consent``), hides refused
+    cookies from the app, serves the consent API and banner under ``consent_path``, and on the way
+    out keeps, rewrites or drops every ``Set-Cookie`` by the policy. It fails closed: a header it
+    cannot understand is dropped, and nothing it does raises into the app or the server.
+
+    :param app: the ASGI application to wrap.
+    :param policy: the :class:`~cookiewarden.Policy` to enforce.
+    :param secret_keys: consent-cookie signing keys, newest last (rotation).
+    :param options: ``report_only``, ``consent_path``, ``filter_request_cookies``,
+        ``clear_refused``, ``secure_consent_cookie``, ``trusted_proxies``, ``consent_log``,
+        ``inject_banner``, ``clock`` — see :class:`~cookiewarden.engine.Engine`.
+    :raises ConfigurationError: for an invalid option; :class:`PolicyError` for a bad policy.
+
+    Usage (Starlette/FastAPI)::
+
+        app.add_middleware(CookieWarden, policy=Policy.from_toml("cookies.toml"),
+                           secret_keys=[os.environ["COOKIEWARDEN_KEY"]])
+
+    Usage (any ASGI app, Django included)::
+
+        application = CookieWarden(get_asgi_application(), policy=policy, secret_keys=keys)
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp | Callable[..., Any],
+        *,
+        policy: Policy,
+        secret_keys: Sequence[str],
+        clock: Callable[[], float] = time.time,
+        **options: Any,
+    ) -> None:
+        # ASGI 2 ("double callable") apps are adapted to ASGI 3 by asgiref.
+        self.app: ASGIApp = guarantee_single_callable(app)  # type: ignore[no-untyped-call]
+        self.engine = Engine(policy, secret_keys, clock=clock, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            await self.app(scope, receive, send)
+            return
+        engine = self.engine
+        cookie: bytes | None = None
+        host: bytes | None = None
+        gpc = False
+        fwd_host: bytes | None = None
+        fwd_proto: bytes | None = None
+        trusted = engine.options.trusted_proxies
+        for key, value in scope["headers"]:
+            if key == b"cookie":
+                # HTTP/2 may split the Cookie header; browsers join them with "; ".
+                cookie = value if cookie is None else cookie + b"; " + value
+            elif key == b"host":
+                host = value
+            elif key == b"sec-gpc":
+                gpc = value.strip() == b"1"
+            elif trusted and key == b"x-forwarded-host":
+                fwd_host = value
+            elif trusted and key == b"x-forwarded-proto":
+                fwd_proto = value
+        if host is None:
+            server = scope.get("server")
+            host_text = str(server[0]) if server else ""
+        else:
+            host_text = _text(host)
+        path: str = scope.get("path", "/")
+        facts = engine.request_facts(
+            host=host_text,
+            scheme=scope.get("scheme", "http"),
+            path=path,
+            forwarded_host=None if fwd_host is None else _text(fwd_host),
+            forwarded_proto=None if fwd_proto is None else _text(fwd_proto),
+        )
+        exchange = engine.begin(facts, None if cookie is None else _text(cookie), gpc=gpc)
+
+        if kind == "http" and engine.is_endpoint(path):
+            await self._endpoint(scope, receive, send, exchange)
+            return
+
+        state = scope.get("state")
+        if state is None:
+            state = {}
+            scope["state"] = state
+        state["consent"] = exchange.consent
+        if exchange.app_cookie_header is not None:
+            scope = dict(scope)
+            headers = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
+            if exchange.app_cookie_header:
+                headers.append((b"cookie", _raw(exchange.app_cookie_header)))
+            scope["headers"] = headers
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] in _START_TYPES:
+                headers = message.get("headers")
+                if headers is not None or exchange.has_work:
+                    new_headers = rewrite_headers(headers or (), exchange)
+                    if new_headers is not None:
+                        message = dict(message)
+                        message["headers"] = new_headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+
+    async def _endpoint(
+        self, scope: Scope, receive: Receive, send: Send, exchange: Exchange
+    ) -> None:
+        from .endpoints import MAX_BODY, EndpointRequest
+
+        body = b""
+        too_large = False
+        if scope.get("method", "GET") in ("POST", "PUT", "PATCH", "DELETE"):
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                if len(body) + len(chunk) > MAX_BODY:
+                    too_large = True
+                else:
+                    body += chunk
+                more = message.get("more_body", False)
+        request = EndpointRequest(
+            method=scope.get("method", "GET"),
+            path=scope.get("path", "/"),
+            query=_text(scope.get("query_string", b"")),
+            headers=_headers_dict(scope["headers"]),
+            body=body,
+            body_too_large=too_large,
+            client=(scope.get("client") or (None,))[0],
+        )
+        response = self.engine.endpoint(exchange, request)
+        if response.record is not None:
+            # Commit before answering, off the event loop so a slow disk blocks nobody else.
+            await asyncio.to_thread(self.engine.record, response.record)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [(_raw(k.lower()), _raw(v)) for k, v in response.headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+
+def _headers_dict(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for key, value in raw:
+        name = _text(key).lower()
+        headers[name] = f"{headers[name]}, {_text(value)}" if name in headers else _text(value)
+    return headers
+
+
+def rewrite_headers(
+    headers: Sequence[tuple[bytes, bytes]] | Sequence[list[bytes]], exchange: Exchange
+) -> list[tuple[bytes, bytes]] | None:
+    """Replace the Set-Cookie entries of a raw ASGI header list; ``None`` when nothing changes.
+
+    Every other header keeps its place; the Set-Cookie values that leave take the place of the
+    first Set-Cookie the app sent (or go last when it sent none and deletions are due).
+    """
+    values: list[str] = []
+    first = -1
+    for i, (key, value) in enumerate(headers):
+        if len(key) == 10 and key.lower() == _SET_COOKIE:
+            if first < 0:
+                first = i
+            values.append(_text(value))
+    if first < 0 and not exchange.has_work:
+        return None
+    new_values = exchange.response_headers(values)
+    out: list[tuple[bytes, bytes]] = []
+    for i, (key, value) in enumerate(headers):
+        if i == first:
+            out.extend((_SET_COOKIE, _raw(v)) for v in new_values)
+        if not (len(key) == 10 and key.lower() == _SET_COOKIE):
+            out.append((key, value))
+    if first < 0:
+        out.extend((_SET_COOKIE, _raw(v)) for v in new_values)
+    return out

@@ -1,0 +1,317 @@
+"""The consent API and the banner's assets, as sans-I/O request → response.
+
+Contract (CONTRACT.md, "HTTP"): under ``consent_path``
+
+- ``GET``     → 200 JSON: the visitor's consent and the policy's categories.
+- ``POST``    → JSON ``{"granted": [...], "action"?: "accept_all"|"reject_all"|"custom"}`` or a
+  form with repeated ``granted`` (and optional ``next``): stores the choice in ``cw_consent``,
+  records it, expires cookies of refused categories, answers as GET (or 303 to ``next``).
+- ``DELETE``  → withdraws everything but necessary.
+- ``GET /banner.js``, ``/banner.css``, ``/declaration`` → the banner and the declaration.
+
+Rules:
+1. POST and DELETE refuse cross-site requests: ``Sec-Fetch-Site: cross-site``, or an ``Origin``
+   (lacking it, a ``Referer``) that is not the request's own origin → 403. A request with neither
+   header (a non-browser client) is allowed.
+2. ``next`` redirects only to same-site paths: one leading ``/``, no ``//``, no ``\\``, no scheme,
+   no control characters; anything else redirects to ``/``.
+3. Bodies over :data:`MAX_BODY` → 413; malformed JSON, a wrong shape or unknown categories → 400
+   with a JSON error naming the problem.
+4. The endpoints work fully in ``report_only``: the visitor's choice is explicit.
+5. Nothing here does I/O: the record of a choice is returned for the adapter to commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from .consent import Consent, UnknownCategoryError, choose
+from .cookies import parse_cookie_header
+
+if TYPE_CHECKING:
+    from .engine import Engine, Exchange
+    from .records import ConsentRecord
+
+__all__ = ["MAX_BODY", "EndpointRequest", "EndpointResponse", "handle", "safe_next"]
+
+MAX_BODY = 16 * 1024
+_JSON = "application/json"
+_NO_STORE = ("cache-control", "no-store")
+_ACTIONS = frozenset({"accept_all", "reject_all", "custom"})
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRequest:
+    """A request for the consent API, as plain values.
+
+    ``headers`` has lower-case names (repeated headers joined with ``", "``); ``path`` is the
+    full request path; ``body_too_large`` tells that the adapter stopped reading at
+    :data:`MAX_BODY`.
+    """
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    body_too_large: bool = False
+    client: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointResponse:
+    """What the adapter sends back; ``record`` is committed by the adapter *before* sending."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    record: ConsentRecord | None = field(default=None)
+
+
+def _json(
+    status: int, payload: object, extra: list[tuple[str, str]] | None = None
+) -> EndpointResponse:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    headers = [("content-type", _JSON), _NO_STORE, ("content-length", str(len(body)))]
+    return EndpointResponse(status, headers + (extra or []), body)
+
+
+def _error(status: int, error: str, detail: str) -> EndpointResponse:
+    return _json(status, {"error": error, "detail": detail})
+
+
+@cache
+def _asset(name: str) -> bytes:
+    return resources.files("cookiewarden").joinpath("static", name).read_bytes()
+
+
+_ASSET_TYPES = {
+    "/banner.js": ("banner.js", "text/javascript; charset=utf-8"),
+    "/banner.css": ("banner.css", "text/css; charset=utf-8"),
+}
+
+
+def consent_json(engine: Engine, consent: Consent) -> dict[str, Any]:
+    """The GET answer for ``consent``."""
+    policy = engine.policy
+    return {
+        "policy_version": policy.version,
+        "decided": consent.decided,
+        "granted": sorted(consent.granted),
+        "gpc": consent.gpc,
+        "categories": [
+            {
+                "key": c.key,
+                "label": c.label,
+                "description": c.description,
+                "necessary": c.necessary,
+                "granted": consent.allows(c.key),
+            }
+            for c in policy.categories
+        ],
+    }
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a same-site path, else ``"/"`` (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(ord(c) < 0x21 or c == "\\" or ord(c) == 0x7F for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def _same_origin(request: EndpointRequest, exchange: Exchange) -> bool:
+    """Rule 1: the request comes from the site itself, or from no browser at all."""
+    headers = request.headers
+    if headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
+        return False
+    claimed = headers.get("origin")
+    if claimed is None:
+        claimed = headers.get("referer")
+        if claimed is None:
+            return True
+    try:
+        parts = urlsplit(claimed.strip())
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return False
+    own_scheme = "https" if exchange.facts.secure else "http"
+    default = 443 if own_scheme == "https" else 80
+    host_header = headers.get("host", "")
+    try:
+        own = urlsplit(f"//{host_header}")
+        own_port = own.port or default
+    except ValueError:
+        return False
+    # Trusted proxies: the engine already believed X-Forwarded-Host for the facts.
+    own_host = exchange.facts.host
+    return (
+        parts.scheme.lower() == own_scheme
+        and parts.hostname.lower().rstrip(".") == own_host
+        and (port or (443 if parts.scheme.lower() == "https" else 80)) == own_port
+    )
+
+
+def _parse_choice(
+    request: EndpointRequest,
+) -> tuple[list[str], str, str | None, str] | EndpointResponse:
+    """(granted keys, action, next, source) from a JSON or form body, or a 400/415 response."""
+    ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if ctype == "application/x-www-form-urlencoded":
+        try:
+            form = parse_qs(
+                request.body.decode("utf-8"), keep_blank_values=True, max_num_fields=200
+            )
+        except (UnicodeDecodeError, ValueError) as exc:
+            return _error(400, "malformed-form", str(exc))
+        action = (form.get("action") or ["custom"])[-1]
+        nxts = form.get("next")
+        nxt = nxts[-1] if nxts else None
+        return [k for k in form.get("granted", []) if k], action, nxt, "form"
+    if ctype not in ("application/json", "") and not ctype.endswith("+json"):
+        return _error(415, "unsupported-media-type", "send application/json or a form")
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, RecursionError) as exc:
+        return _error(400, "malformed-json", f"the body is not valid JSON: {exc}")
+    if not isinstance(data, dict):
+        return _error(400, "malformed-json", 'expected an object like {"granted": ["performance"]}')
+    granted = data.get("granted", [])
+    if not isinstance(granted, list) or not all(isinstance(k, str) for k in granted):
+        return _error(400, "bad-granted", "'granted' must be a list of category keys")
+    action = data.get("action", "custom")
+    source = data.get("source", "api")
+    return granted, action, None, "banner" if source == "banner" else "api"
+
+
+def handle(engine: Engine, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
+    """Answer one consent-API request. Never raises for any input."""
+    sub = request.path[len(engine.options.consent_path) :]
+    method = request.method.upper()
+    if sub in ("", "/"):
+        if method in ("GET", "HEAD"):
+            return _json(200, consent_json(engine, exchange.consent))
+        if method in ("POST", "DELETE"):
+            return _change(engine, exchange, request, method)
+        return _json(
+            405, {"error": "method-not-allowed", "detail": method}, [("allow", "GET, POST, DELETE")]
+        )
+    if sub in _ASSET_TYPES:
+        if method not in ("GET", "HEAD"):
+            return _json(405, {"error": "method-not-allowed", "detail": method}, [("allow", "GET")])
+        name, ctype = _ASSET_TYPES[sub]
+        body = _asset(name)
+        return EndpointResponse(
+            200,
+            [
+                ("content-type", ctype),
+                ("content-length", str(len(body))),
+                ("cache-control", "public, max-age=3600"),
+                ("x-content-type-options", "nosniff"),
+            ],
+            body,
+        )
+    if sub == "/declaration" and method in ("GET", "HEAD"):
+        from .declaration import render_html
+
+        body = render_html(engine.policy, consent_path=engine.options.consent_path).encode()
+        return EndpointResponse(
+            200,
+            [
+                ("content-type", "text/html; charset=utf-8"),
+                ("content-length", str(len(body))),
+                ("cache-control", "public, max-age=300"),
+            ],
+            body,
+        )
+    return _error(404, "not-found", sub)
+
+
+def _change(
+    engine: Engine, exchange: Exchange, request: EndpointRequest, method: str
+) -> EndpointResponse:
+    if not _same_origin(request, exchange):
+        return _error(403, "cross-site", "consent can only be changed from this site")
+    if request.body_too_large:
+        return _error(413, "too-large", f"the body is over {MAX_BODY} bytes")
+    gpc = exchange.consent.gpc
+    nxt: str | None = None
+    if method == "DELETE":
+        granted: list[str] = []
+        action = "reject_all"
+        source = "withdraw"
+    else:
+        parsed = _parse_choice(request)
+        if isinstance(parsed, EndpointResponse):
+            return parsed
+        granted, action, nxt, source = parsed
+        if action not in _ACTIONS:
+            return _error(400, "bad-action", f"'action' must be one of {sorted(_ACTIONS)}")
+        if source == "form":
+            source = "api"
+        if action != "custom":
+            # "Accept all" means every category except what GPC refuses; only switching a
+            # category on by itself ("custom") overrides GPC. The list sent along is ignored.
+            granted = []
+    now = engine.clock()
+    try:
+        consent = choose(
+            engine.policy,
+            granted,
+            gpc=gpc,
+            accept_all=action == "accept_all",
+            method=source,
+            now=now,
+            consent_id=exchange.consent.consent_id,
+        )
+    except UnknownCategoryError as exc:
+        return _error(400, "unknown-category", f"unknown category keys: {', '.join(exc.keys)}")
+
+    set_cookies = [engine.consent_cookie(consent, exchange.facts)]
+    set_cookies.extend(_expire_refused(engine, exchange, request, consent))
+    record = engine.make_record(consent, request, source=_record_method(source, action, gpc))
+    extra = [("set-cookie", h) for h in set_cookies]
+    if nxt is not None:
+        location = safe_next(nxt)
+        return EndpointResponse(
+            303,
+            [("location", location), _NO_STORE, ("content-length", "0"), *extra],
+            b"",
+            record,
+        )
+    response = _json(200, consent_json(engine, consent), extra)
+    return EndpointResponse(response.status, response.headers, response.body, record)
+
+
+def _record_method(source: str, action: str, gpc: bool) -> str:
+    if source == "withdraw":
+        return "withdraw"
+    if gpc and action == "accept_all":
+        return "gpc"
+    return source
+
+
+def _expire_refused(
+    engine: Engine, exchange: Exchange, request: EndpointRequest, consent: Consent
+) -> list[str]:
+    """Deletions for refused declared cookies: the ones the browser sent, and the ones declared
+    with a path this endpoint cannot see (the browser would not send them here)."""
+    sent = [name for name, _ in parse_cookie_header(request.headers.get("cookie", ""))]
+    unseen = [
+        r.name
+        for r in engine.policy.cookies
+        if not r.is_glob and r.path not in (None, "/") and not consent.allows(r.category)
+    ]
+    return engine.deletions_for([*sent, *unseen], consent, secure=exchange.facts.secure)
