@@ -639,3 +639,77 @@ class TestPostgresSink(RecordSinkContract):
             with pytest.raises(ConfigurationError) as info:
                 PostgresSink(postgres.url, **{option: value})
             assert info.value.option == option
+
+
+# -- through the middleware ------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_middleware_records_concurrent_choices_once_across_an_outage(
+    postgres: PostgresServer,
+) -> None:
+    """1,000 choices from 50 concurrent clients through the ASGI middleware into PostgreSQL,
+    with the database stopped and started again mid-run: every choice recorded exactly once."""
+    import asyncio
+
+    import httpx
+
+    from cookiewarden import CookieWarden, Policy
+    from cookiewarden.records_postgres import PostgresSink
+
+    if not postgres.running:
+        postgres.start()
+    _admin(postgres, f"DROP TABLE IF EXISTS {TABLE}")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:  # never reached
+        raise AssertionError(scope)
+
+    sink = PostgresSink(postgres.url, timeout=1.0)
+    mw = CookieWarden(app, policy=Policy.default(), secret_keys=["k"], consent_log=sink)
+    total, clients = 1000, 50
+    done = 0
+    outage_seen: list[int] = []
+
+    async def client(c: httpx.AsyncClient, n: int) -> list[str]:
+        nonlocal done
+        ids = []
+        for i in range(n):
+            granted = ["performance"] if i % 2 else ["targeting", "functionality"]
+            r = await c.post("/_consent", json={"granted": granted, "source": "banner"})
+            assert r.status_code == 200
+            ids.append(r.headers["set-cookie"].split(";", 1)[0])
+            done += 1
+        return ids
+
+    async def outage() -> None:
+        while done < 300:
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(postgres.stop)
+        outage_seen.append(sink.pending)
+        while done < 600:
+            await asyncio.sleep(0.01)
+        outage_seen.append(sink.pending)
+        await asyncio.to_thread(postgres.start)
+
+    async def main() -> list[list[str]]:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://site.test") as c:
+            results = await asyncio.gather(
+                outage(), *(client(c, total // clients) for _ in range(clients))
+            )
+        return [r for r in results if r is not None]
+
+    try:
+        results = asyncio.run(main())
+        assert sink.flush(timeout=30)
+    finally:
+        if not postgres.running:
+            postgres.start()
+        sink.close(timeout=10)
+    assert sum(len(r) for r in results) == total
+    assert outage_seen[-1] > 0, "records were queued while the database was down"
+    rows = _admin(postgres, f"SELECT count(*), count(DISTINCT record_id) FROM {TABLE}")
+    assert rows == [(total, total)]
+    methods = _admin(postgres, f"SELECT DISTINCT method FROM {TABLE}")
+    assert methods == [("banner",)]
