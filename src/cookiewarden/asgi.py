@@ -20,6 +20,7 @@ from typing import Any
 from asgiref.compatibility import guarantee_single_callable
 
 from .engine import Engine, Exchange
+from .inject import MAX_INJECT_BODY, banner_tag, inject, injectable
 from .policy import Policy
 
 __all__ = ["ASGIApp", "CookieWarden"]
@@ -149,7 +150,11 @@ class CookieWarden:
                         message["headers"] = new_headers
             await send(message)
 
-        await self.app(scope, receive, send_with_policy)
+        if engine.inject_banner and kind == "http":
+            injector = _BannerInjector(send_with_policy, engine.options.consent_path)
+            await self.app(scope, receive, injector.send)
+        else:
+            await self.app(scope, receive, send_with_policy)
 
     async def _endpoint(
         self, scope: Scope, receive: Receive, send: Send, exchange: Exchange
@@ -197,8 +202,72 @@ def _headers_dict(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for key, value in raw:
         name = _text(key).lower()
-        headers[name] = f"{headers[name]}, {_text(value)}" if name in headers else _text(value)
+        if name in headers:
+            # HTTP/2 may split the Cookie header; browsers join those with "; ", not ", ".
+            sep = "; " if name == "cookie" else ", "
+            headers[name] = f"{headers[name]}{sep}{_text(value)}"
+        else:
+            headers[name] = _text(value)
     return headers
+
+
+class _BannerInjector:
+    """Holds back an HTML response until its body is complete, then adds the banner's tag.
+
+    One per request (``inject_banner``); see :mod:`cookiewarden.inject` for the rules.
+    """
+
+    __slots__ = ("chunks", "consent_path", "next_send", "size", "start")
+
+    def __init__(self, next_send: Send, consent_path: str) -> None:
+        self.next_send = next_send
+        self.consent_path = consent_path
+        self.start: Message | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            headers = [(_text(k), _text(v)) for k, v in message.get("headers") or ()]
+            if injectable(int(message.get("status", 200)), headers):
+                self.start = message  # don't send it until the body tells what to change
+                return
+        elif kind == "http.response.body" and self.start is not None:
+            chunk = bytes(message.get("body", b""))
+            self.chunks.append(chunk)
+            self.size += len(chunk)
+            more = bool(message.get("more_body", False))
+            if self.size > MAX_INJECT_BODY:
+                await self._flush(b"".join(self.chunks), more, changed=False)
+            elif not more:
+                body = b"".join(self.chunks)
+                csp = next(
+                    (
+                        _text(v)
+                        for k, v in self.start.get("headers") or ()
+                        if k.lower() == b"content-security-policy"
+                    ),
+                    None,
+                )
+                new = inject(body, banner_tag(self.consent_path, csp), self.consent_path)
+                await self._flush(body if new is None else new, False, changed=new is not None)
+            return
+        await self.next_send(message)
+
+    async def _flush(self, body: bytes, more: bool, *, changed: bool) -> None:
+        start = self.start
+        assert start is not None
+        self.start = None
+        self.chunks = []
+        if changed:
+            headers = [
+                (k, v) for k, v in start.get("headers") or () if k.lower() != b"content-length"
+            ]
+            headers.append((b"content-length", str(len(body)).encode()))
+            start = {**start, "headers": headers}
+        await self.next_send(start)
+        await self.next_send({"type": "http.response.body", "body": body, "more_body": more})
 
 
 def rewrite_headers(

@@ -182,8 +182,10 @@ def _parse_choice(
         return [k for k in form.get("granted", []) if k], action, nxt, "form"
     if ctype not in ("application/json", "") and not ctype.endswith("+json"):
         return _error(415, "unsupported-media-type", "send application/json or a form")
+    if not request.body.strip():
+        return _error(400, "malformed-json", 'empty body: send {"granted": [...]}')
     try:
-        data = json.loads(request.body or b"{}")
+        data = json.loads(request.body)
     except (ValueError, RecursionError) as exc:
         return _error(400, "malformed-json", f"the body is not valid JSON: {exc}")
     if not isinstance(data, dict):

@@ -12,10 +12,11 @@ Rules:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .engine import Engine, Exchange
+from .inject import MAX_INJECT_BODY, banner_tag, inject, injectable
 from .policy import Policy
 
 if TYPE_CHECKING:
@@ -106,7 +107,63 @@ class CookieWardenWSGI:
                 return start_response(status, new_headers)
             return start_response(status, new_headers, exc_info)
 
+        if engine.inject_banner:
+            return self._with_banner(environ, start_with_policy)
         return self.app(environ, start_with_policy)
+
+    def _with_banner(
+        self, environ: WSGIEnvironment, start_response: Callable[..., Callable[[bytes], object]]
+    ) -> Iterable[bytes]:
+        """Run the app, and add the banner's tag to a complete HTML body (``inject_banner``).
+
+        The real ``start_response`` is called only once the body is known, so that
+        ``Content-Length`` can be fixed; bodies over the buffer limit stream through unchanged.
+        """
+        captured: list[Any] = []
+        written: list[bytes] = []
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            if exc_info is not None and captured:
+                raise exc_info[1].with_traceback(exc_info[2])
+            captured[:] = [status, headers, exc_info]
+            return written.append
+
+        result = self.app(environ, capture)
+        status, headers, exc_info = captured or ("500 Internal Server Error", [], None)
+        code = int(status.split(" ", 1)[0]) if status[:3].isdigit() else 500
+        if not injectable(code, headers):
+            write = start_response(status, headers, exc_info)
+            for chunk in written:
+                write(chunk)
+            return result
+        chunks = list(written)
+        size = sum(map(len, chunks))
+        iterator = iter(result)
+        try:
+            for chunk in iterator:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_INJECT_BODY:
+                    break
+            else:
+                body = b"".join(chunks)
+                csp = next((v for k, v in headers if k.lower() == "content-security-policy"), None)
+                path = self.engine.options.consent_path
+                new = inject(body, banner_tag(path, csp), path)
+                if new is not None:
+                    body = new
+                    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                    headers.append(("Content-Length", str(len(body))))
+                start_response(status, headers, exc_info)
+                return [body]
+        except BaseException:
+            _close(result)
+            raise
+        # Too large to hold: send what was read, then the rest, unchanged.
+        start_response(status, headers, exc_info)
+        return _Chained(chunks, iterator, result)
 
     def _endpoint(
         self, environ: WSGIEnvironment, start_response: StartResponse, exchange: Exchange
@@ -125,6 +182,11 @@ class CookieWardenWSGI:
                 too_large = True
             elif length > 0:
                 body = environ["wsgi.input"].read(length)
+            elif not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
+                # A chunked request: the server tells the input ends; read one byte past the cap.
+                body = environ["wsgi.input"].read(MAX_BODY + 1)
+                if len(body) > MAX_BODY:
+                    body, too_large = b"", True
         headers = {
             key[5:].replace("_", "-").lower(): _text(value)
             for key, value in environ.items()
@@ -147,6 +209,28 @@ class CookieWardenWSGI:
         status = f"{response.status} {_REASONS.get(response.status, 'Status')}"
         start_response(status, [(k, _wsgi(v)) for k, v in response.headers])
         return [response.body]
+
+
+def _close(result: Iterable[bytes]) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+
+
+class _Chained:
+    """Chunks already read, then the rest of the app's body; ``close()`` reaches the app's."""
+
+    def __init__(self, head: list[bytes], rest: Iterator[bytes], result: Iterable[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+        self._result = result
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._head
+        yield from self._rest
+
+    def close(self) -> None:
+        _close(self._result)
 
 
 _REASONS = {
