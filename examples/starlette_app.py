@@ -1,0 +1,109 @@
+"""cookiewarden in a Starlette app: the policy is enforced by one ``Middleware`` entry.
+
+Run it from the repository root, then open http://127.0.0.1:8000/ ::
+
+    uvicorn examples.starlette_app:app
+
+``/`` tries to set four cookies, one per category; only those your consent allows reach the
+browser (``_ga`` capped to the policy's 365 days). ``/whoami`` shows the consent the app sees
+and the cookies it received. The consent API and banner live under ``/_consent``.
+
+Settings come from the environment: ``COOKIEWARDEN_SECRET`` (the consent-cookie signing key)
+and ``COOKIEWARDEN_CONSENT_LOG`` (where choices are recorded, e.g. ``sqlite:///consent.db``;
+unset: not recorded).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+from cookiewarden import CookieWarden, Policy
+
+POLICY = Policy.from_toml(Path(__file__).with_name("policy.toml"))
+# !!! DEVELOPMENT ONLY !!! Anyone who knows this key can forge any visitor's consent.
+# Set COOKIEWARDEN_SECRET to a long random string (`python -c "import secrets;
+# print(secrets.token_urlsafe(32))"`) everywhere but on your own machine.
+SECRET = os.environ.get("COOKIEWARDEN_SECRET", "dev-only-insecure-cookiewarden-key")
+CONSENT_LOG = os.environ.get("COOKIEWARDEN_CONSENT_LOG")  # None: choices are not recorded
+
+DAY = 24 * 3600
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>cookiewarden + Starlette</title>
+  <script src="/_consent/banner.js" defer></script>
+</head>
+<body>
+  <h1>cookiewarden + Starlette</h1>
+  <p>This page sets <code>sessionid</code>, <code>_ga</code>, <code>lang</code> and
+  <code>ads_id</code>; only the ones your consent allows reach your browser.
+  See <a href="/whoami">what the app sees</a>.</p>
+  <button data-cookiewarden-open>Cookie settings</button>
+  <script type="text/plain" data-cookiewarden-category="performance">
+    window.analyticsLoaded = true;
+  </script>
+</body>
+</html>
+"""
+
+
+async def home(request: Request) -> HTMLResponse:
+    """Set one cookie per category; the middleware decides which ones leave."""
+    secure = request.url.scheme == "https"
+    response = HTMLResponse(PAGE)
+    response.set_cookie("sessionid", secrets.token_urlsafe(16), httponly=True, secure=secure)
+    # Two years, as Google Analytics asks for: cookiewarden caps it to the policy's 365 days.
+    ga = f"GA1.1.{secrets.randbelow(10**9)}.{int(time.time())}"
+    response.set_cookie("_ga", ga, max_age=730 * DAY, secure=secure)
+    response.set_cookie("lang", "en", max_age=365 * DAY, secure=secure)
+    response.set_cookie("ads_id", secrets.token_hex(8), max_age=400 * DAY, secure=secure)
+    return response
+
+
+async def whoami(request: Request) -> JSONResponse:
+    """The consent cookiewarden put in ``request.state``, and the cookies the app received."""
+    consent = request.state.consent
+    return JSONResponse(
+        {
+            "granted": sorted(consent.granted),
+            "decided": consent.decided,
+            "cookies": dict(request.cookies),
+        }
+    )
+
+
+routes = [Route("/", home), Route("/whoami", whoami)]
+
+
+def create_app(
+    *,
+    policy: Policy = POLICY,
+    secret_keys: Sequence[str] = (SECRET,),
+    consent_log: str | None = CONSENT_LOG,
+    **options: Any,
+) -> Starlette:
+    """Build the app; ``options`` go to :class:`~cookiewarden.CookieWarden` (tests fix the
+    clock)."""
+    cookiewarden = Middleware(
+        CookieWarden,
+        policy=policy,
+        secret_keys=list(secret_keys),
+        consent_log=consent_log,
+        **options,
+    )
+    return Starlette(routes=list(routes), middleware=[cookiewarden])
+
+
+app = create_app()

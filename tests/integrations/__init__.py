@@ -1,0 +1,1 @@
+"""Integration tests: cookiewarden wrapped around raw ASGI/WSGI apps and each framework."""
