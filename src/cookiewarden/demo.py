@@ -10,7 +10,8 @@ Rules:
 1. Keep it honest: the table is computed with :func:`cookiewarden.decide.decide`, the function
    the middleware runs, over exactly the headers the handler then sends, with the visitor's
    consent (``request.state.consent``) and the same request facts. The deletions the middleware
-   adds for refused cookies that the browser still holds are listed too.
+   adds for refused cookies that the browser still holds are listed too, previewed with
+   :func:`cookiewarden.explain.refused_deletions` (the engine's own method would log them twice).
 2. Starlette is an optional extra: this is the only module that imports it.
 3. Consent records go to a SQLite file in a temporary directory, removed when the app shuts down.
 """
@@ -36,10 +37,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .asgi import CookieWarden
-from .cli import describe
 from .consent import Consent
-from .cookies import deletion_header, parse_cookie_header
+from .cookies import parse_cookie_header
 from .decide import Action, Decision, RequestFacts, decide
+from .explain import describe, refused_deletions
 from .policy import Policy
 
 __all__ = ["build_app", "demo_policy"]
@@ -69,35 +70,6 @@ def _cookies_to_set(sessionid: str) -> list[str]:
         f"ads_id={secrets.token_hex(8)}; Max-Age={90 * 86400}; Path=/; SameSite=Lax",
         f"tracker_xyz={secrets.token_hex(4)}; Max-Age={365 * 86400}; Path=/",
     ]
-
-
-def _deletions(
-    policy: Policy, browser: list[tuple[str, str]], consent: Consent, decisions: list[Decision]
-) -> list[tuple[str, str]]:
-    """The deletions the middleware appends (``clear_refused``), as (name, header) pairs.
-
-    Mirrors :meth:`Engine.deletions_for`: only *declared* cookies of refused categories, never
-    one this response itself sends.
-    """
-    sent = {d.name for d in decisions if d.header is not None}
-    out: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for name, _value in browser:
-        if not name or name in seen or name in sent:
-            continue
-        seen.add(name)
-        rule = policy.lookup(name)
-        if rule is None or consent.allows(rule.category):
-            continue
-        host_prefix = name[:7].lower() == "__host-"
-        header = deletion_header(
-            name,
-            domain=None if host_prefix else rule.domain,
-            path="/" if host_prefix else rule.path,
-            secure=name[:9].lower().startswith(("__secure-", "__host-")),
-        )
-        out.append((name, header))
-    return out
 
 
 _BADGES = {Action.KEEP: "Kept", Action.REWRITE: "Rewritten", Action.DROP: "Dropped"}
@@ -310,7 +282,11 @@ def build_app(policy: Policy | None = None, secret_keys: Sequence[str] | None = 
         ]
         browser = parse_cookie_header(state.get(_BROWSER_COOKIES, ""))
         app_saw = parse_cookie_header(request.headers.get("cookie", ""))
-        deletions = _deletions(policy, browser, consent, decisions)
+        # What clear_refused will append for refused cookies the browser still holds, minus
+        # those this response sets itself (the middleware lets the response's own header win).
+        sent = {d.name for d in decisions if d.header is not None}
+        names = [name for name, _value in browser if name not in sent]
+        deletions = refused_deletions(policy, names, consent, secure=facts.secure)
         rows = _rows(policy, decisions, deletions, facts, now)
         body = _page(policy, consent, rows, browser, app_saw, consent_log)
         response = HTMLResponse(body, headers={"cache-control": "no-store"})
