@@ -43,12 +43,12 @@ window.analyticsLoaded = true;
 
 def page_cookies() -> list[bytes]:
     """The four cookies of ``/``, as a framework would write them (``_ga`` with Expires too)."""
-    ga_expires = formatdate(time.time() + 730 * DAY, usegmt=True)
+    ga_expires = formatdate(time.time() + 365 * DAY, usegmt=True)
     return [
         b"sessionid=s-raw; Path=/; HttpOnly; SameSite=Lax",
-        f"_ga=GA1.1.1.1; Expires={ga_expires}; Max-Age={730 * DAY}; Path=/".encode(),
+        f"_ga=GA1.1.1.1; Expires={ga_expires}; Max-Age={365 * DAY}; Path=/".encode(),
         f"lang=en; Max-Age={365 * DAY}; Path=/".encode(),
-        f"ads_id=a1; Max-Age={400 * DAY}; Path=/".encode(),
+        f"ads_id=a1; Max-Age={90 * DAY}; Path=/".encode(),
     ]
 
 
