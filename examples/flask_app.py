@@ -5,8 +5,9 @@ Run it from the repository root, then open http://127.0.0.1:5000/ ::
     flask --app examples/flask_app.py run
 
 ``/`` tries to set four cookies, one per category; only those your consent allows reach the
-browser (each within its declared lifetime, so ``cookiewarden audit`` passes). ``/whoami`` shows the consent the app sees
-and the cookies it received. The consent API and banner live under ``/_consent``.
+browser, each within its declared lifetime (so ``cookiewarden audit`` passes). ``/whoami``
+shows the consent the app sees and the cookies it received. The consent API and banner live
+under ``/_consent``.
 
 Settings come from the environment: ``COOKIEWARDEN_SECRET`` (the consent-cookie signing key)
 and ``COOKIEWARDEN_CONSENT_LOG`` (where choices are recorded, e.g. ``sqlite:///consent.db``;
