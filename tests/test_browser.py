@@ -1,0 +1,497 @@
+"""The consent banner (docs/BANNER.md) in a real browser: Debian's Chromium, driven by Playwright.
+
+The FastAPI example's ``app`` (``examples/fastapi_app.py``) runs under a real uvicorn server in a
+thread of this process, on 127.0.0.1 and a free port, for the whole module. Two pages the example
+lacks come from a small Starlette app in front of it: ``/csp`` sends a strict nonce-based
+Content-Security-Policy, ``/options`` sets the script tag's ``data-*`` options. One browser serves
+the module; every test gets a fresh context, so an empty cookie jar.
+
+Rules:
+1. Skipped only where ``chromium`` is not installed and ``CI`` is not ``true``: in CI a missing
+   browser fails the run (``.ci/run`` installs it).
+2. Cookies are read from the browser's own jar (``context.cookies()``), never from headers: what
+   counts is what the browser keeps.
+3. Every page is watched: an uncaught exception, a ``cookiewarden:`` warning or a CSP violation
+   fails the test, unless the test expects it and says so.
+4. The documentation's screenshots (``docs/banner-first-layer.png``, ``-second-layer.png``,
+   1280x800) are rewritten only when ``COOKIEWARDEN_SCREENSHOTS=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from examples import fastapi_app
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
+from playwright.sync_api import Route as Interception
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from cookiewarden import CookieWarden
+
+CHROMIUM = shutil.which("chromium")
+IN_CI = os.environ.get("CI") == "true"
+ROOT = Path(__file__).resolve().parents[1]
+DAY = 24 * 3600
+OPTIONAL = {"_ga", "lang", "ads_id"}
+"""The non-necessary cookies ``/`` sets: performance, functionality and targeting."""
+CSP = "script-src 'nonce-abc' 'self'; style-src 'self'"
+CSP_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>cookiewarden under a strict CSP</title>
+  <script src="/_consent/banner.js" defer nonce="abc"></script>
+</head>
+<body>
+  <h1>Strict CSP</h1>
+  <script type="text/plain" data-cookiewarden-category="performance">
+    window.gatedRan = true;
+  </script>
+</body>
+</html>
+"""
+OPTIONS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>The banner's options</title>
+  <script>window.dataLayer = []; window.gtag = (...args) => dataLayer.push(args);</script>
+  <script src="/_consent/banner.js" defer data-lang="de" data-declaration-url=""
+    data-strings='{"title": "Cookies auf dieser Website", "intro": "<b>nur Text</b>"}'
+    data-consent-mode='{"analytics_storage": ["performance", "functionality"],
+                        "personalization_storage": null}'></script>
+</head>
+<body><h1>Options</h1></body>
+</html>
+"""
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None and not IN_CI, reason="Debian's chromium is not installed"),
+]
+
+
+def _site() -> Any:
+    """The FastAPI example; ``/csp`` and ``/options`` come from a Starlette app of their own."""
+
+    def csp_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(CSP_PAGE, headers={"Content-Security-Policy": CSP})
+
+    def options_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(OPTIONS_PAGE)
+
+    pages = Starlette(
+        routes=[Route("/csp", csp_page), Route("/options", options_page)],
+        middleware=[
+            Middleware(
+                CookieWarden,
+                policy=fastapi_app.POLICY,
+                secret_keys=[fastapi_app.SECRET],
+                consent_log=None,
+            )
+        ],
+    )
+
+    async def site(scope: Any, receive: Any, send: Any) -> None:
+        own = scope["type"] == "http" and scope["path"] in ("/csp", "/options")
+        await (pages if own else fastapi_app.app)(scope, receive, send)
+
+    return site
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    """The site under uvicorn in a background thread, on 127.0.0.1 and a free port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(_site(), ws="none", log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the module."""
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: in CI, .ci/run must install it")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Visit:
+    """A fresh browser context and its page, and the problems the page reported."""
+
+    context: BrowserContext
+    page: Page
+    base_url: str
+    problems: list[str] = field(default_factory=list)
+
+    def goto(self, path: str = "/") -> None:
+        """Open ``path`` and wait until the banner has asked the consent API."""
+        self.page.goto(self.base_url + path)
+        self.settle("window.cookiewarden.ready")
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.settle("window.cookiewarden.ready")
+
+    def settle(self, promise: str) -> Any:
+        """The value of the page's ``promise``, or an error after 10 s (never a hang)."""
+        return self.page.evaluate(
+            f"Promise.race([{promise}, new Promise((_, reject) => setTimeout("
+            f"() => reject(new Error('{promise}: still pending after 10 s')), 10000))])"
+        )
+
+    def jar(self) -> dict[str, dict[str, Any]]:
+        """The browser's cookies, by name."""
+        return {c["name"]: dict(c) for c in self.context.cookies()}
+
+    def choose(self, button: str) -> dict[str, Any]:
+        """Click ``button``; see :meth:`changing`."""
+        return self.changing(lambda: self.page.get_by_role("button", name=button).click())
+
+    def changing(self, act: Callable[[], object]) -> dict[str, Any]:
+        """Do ``act`` and wait until the banner has applied the new choice.
+
+        Returns the ``cookiewarden:consent`` event's detail: the banner dispatches it last, after
+        hiding itself and activating the scripts that the choice allows.
+        """
+        self.page.evaluate(
+            "() => { window.changed = new Promise((resolve) => document.addEventListener("
+            "'cookiewarden:consent', (e) => resolve(e.detail), { once: true })); }"
+        )
+        act()
+        return dict(self.settle("window.changed"))
+
+
+def _watch(visit: Visit, message: ConsoleMessage) -> None:
+    """Record CSP violations and the banner's warnings (Chromium's own messages are not ours)."""
+    text = message.text
+    if "Content Security Policy" in text or text.startswith("cookiewarden:"):
+        visit.problems.append(f"console.{message.type}: {text}")
+
+
+@pytest.fixture
+def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
+    """A fresh context at 1280x800; the test fails if the page reported a problem."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    # Init scripts run outside the page's CSP: record every violation the page reports.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => console.error("
+        "'Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    v = Visit(context, context.new_page(), base_url)
+    v.page.on("console", lambda message: _watch(v, message))
+    v.page.on("pageerror", lambda error: v.problems.append(f"uncaught: {error}"))
+    try:
+        yield v
+        assert v.problems == []
+    finally:
+        context.close()
+
+
+def _dialog(visit: Visit) -> Locator:
+    """The banner, as assistive technology finds it."""
+    return visit.page.get_by_role("dialog")
+
+
+def _focused(visit: Visit) -> str:
+    """The text of the focused element."""
+    return str(visit.page.evaluate("document.activeElement.textContent.trim()"))
+
+
+def test_first_visit_shows_the_banner_and_sets_no_optional_cookie(visit: Visit) -> None:
+    visit.goto()
+    expect(_dialog(visit)).to_be_visible()
+    expect(_dialog(visit)).to_have_accessible_name("Cookies on this site")
+    assert not OPTIONAL & visit.jar().keys()
+    assert "sessionid" in visit.jar()  # necessary: no consent needed
+    assert visit.page.evaluate("window.analyticsLoaded") is None  # the gated script waits
+
+
+def test_reject_all_hides_the_banner_for_good(visit: Visit) -> None:
+    visit.goto()
+    visit.choose("Reject all")
+    expect(_dialog(visit)).to_be_hidden()
+    for _ in range(2):
+        visit.reload()
+        expect(_dialog(visit)).to_be_hidden()
+        assert not OPTIONAL & visit.jar().keys()
+        assert visit.page.evaluate("window.analyticsLoaded") is None
+    assert visit.jar()["cw_consent"]["httpOnly"]
+
+
+def test_customise_performance_only_lets_ga_in_capped_to_a_year(visit: Visit) -> None:
+    visit.goto()
+    visit.page.get_by_role("button", name="Customise").click()
+    expect(_dialog(visit)).to_have_accessible_name("Choose which cookies to allow")
+    necessary = visit.page.get_by_role("switch", name="Strictly necessary")
+    expect(necessary).to_be_checked()
+    expect(necessary).to_be_disabled()
+    for name in ("Performance", "Functionality", "Targeting or advertising"):
+        expect(visit.page.get_by_role("switch", name=name)).not_to_be_checked()
+    visit.page.get_by_role("switch", name="Performance").check()
+    visit.choose("Save choices")
+    expect(_dialog(visit)).to_be_hidden()
+
+    visit.reload()
+    jar = visit.jar()
+    assert "_ga" in jar
+    assert not {"lang", "ads_id"} & jar.keys()
+    now = time.time()  # the example asks for two years; the policy caps it to 365 days
+    assert now + 365 * DAY - 60 <= jar["_ga"]["expires"] <= now + 365 * DAY + 60
+
+
+def test_reopen_and_withdraw_removes_ga_from_the_jar(visit: Visit) -> None:
+    visit.goto()
+    visit.choose("Accept all")
+    visit.reload()
+    assert visit.jar().keys() >= OPTIONAL
+
+    # "Cookie settings" opens the second layer with the current choice; "Reject all" there.
+    settings = visit.page.get_by_role("button", name="Cookie settings")
+    settings.click()
+    expect(_dialog(visit)).to_have_accessible_name("Choose which cookies to allow")
+    expect(visit.page.get_by_role("switch", name="Performance")).to_be_checked()
+    expect(visit.page.get_by_role("button", name="Close")).to_be_visible()  # decided: may close
+    visit.choose("Reject all")
+    expect(_dialog(visit)).to_be_hidden()
+    expect(settings).to_be_focused()  # focus returns where it was
+    assert not OPTIONAL & visit.jar().keys()  # the server expired them, HttpOnly or not
+
+    # A withdraw control added after load works too (DELETE), and tells the page.
+    settings.click()
+    visit.choose("Accept all")
+    visit.reload()
+    assert "_ga" in visit.jar()
+    visit.page.evaluate(
+        """() => {
+          const b = document.createElement("button");
+          b.setAttribute("data-cookiewarden-withdraw", "");
+          b.textContent = "Withdraw consent";
+          document.body.append(b);
+        }"""
+    )
+    assert visit.choose("Withdraw consent")["granted"] == ["necessary"]
+    assert not OPTIONAL & visit.jar().keys()
+    expect(_dialog(visit)).to_be_hidden()
+
+
+def test_gated_script_runs_only_after_consent(visit: Visit) -> None:
+    visit.goto()
+    script = visit.page.locator('script[data-cookiewarden-category="performance"]')
+    assert visit.page.evaluate("window.analyticsLoaded") is None
+    assert script.get_attribute("data-cookiewarden-activated") is None
+    visit.choose("Accept all")
+    visit.page.wait_for_function("window.analyticsLoaded === true")
+    # A returning visitor: it runs on load, once.
+    visit.reload()
+    assert visit.page.evaluate("window.analyticsLoaded") is True
+    copies = 'script[data-cookiewarden-category="performance"]:not([type])'
+    assert visit.page.locator(copies).count() == 1
+
+
+def test_keyboard_only(visit: Visit) -> None:
+    visit.goto()
+    keys = visit.page.keyboard
+    assert visit.page.evaluate("!!document.activeElement.closest('[role=dialog]')")
+    keys.press("Escape")  # a first visit waits for a choice
+    expect(_dialog(visit)).to_be_visible()
+
+    keys.press("Tab")
+    assert _focused(visit) == "Cookie policy"
+    seen = []
+    for _ in range(3):
+        keys.press("Tab")
+        seen.append(_focused(visit))
+    assert seen == ["Accept all", "Reject all", "Customise"]
+    keys.press("Tab")  # focus stays inside the dialog
+    assert _focused(visit) == "Cookie policy"
+    keys.press("Shift+Tab")
+    assert _focused(visit) == "Customise"
+
+    # The second layer: Space toggles a switch, Escape goes back to "Customise".
+    keys.press("Enter")
+    expect(_dialog(visit)).to_have_accessible_name("Choose which cookies to allow")
+    performance = visit.page.get_by_role("switch", name="Performance")
+    for _ in range(8):  # the heading has focus: Tab on to the switch
+        if visit.page.evaluate("document.activeElement.id") == performance.get_attribute("id"):
+            break
+        keys.press("Tab")
+    keys.press("Space")
+    expect(performance).to_be_checked()
+    keys.press("Escape")
+    expect(_dialog(visit)).to_have_accessible_name("Cookies on this site")
+    assert _focused(visit) == "Customise"
+
+    keys.press("Shift+Tab")
+    assert _focused(visit) == "Reject all"
+    assert visit.changing(lambda: keys.press("Enter"))["granted"] == ["necessary"]
+    expect(_dialog(visit)).to_be_hidden()
+    visit.reload()
+    expect(_dialog(visit)).to_be_hidden()
+    assert not OPTIONAL & visit.jar().keys()
+
+
+def test_strict_csp_with_a_nonce(visit: Visit) -> None:
+    response = visit.page.goto(visit.base_url + "/csp")
+    assert response is not None and response.headers["content-security-policy"] == CSP
+    visit.settle("window.cookiewarden.ready")
+    expect(_dialog(visit)).to_be_visible()
+    # The stylesheet loaded under style-src 'self': the banner is laid out, not raw.
+    assert visit.page.locator(".cw-banner").evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert visit.page.evaluate("window.gatedRan") is None
+    visit.choose("Accept all")
+    visit.page.wait_for_function("window.gatedRan === true")
+    assert visit.problems == []  # no CSP violation, no error
+
+
+def test_gpc_is_noted_and_accept_all_keeps_targeting_off(visit: Visit) -> None:
+    visit.context.set_extra_http_headers({"Sec-GPC": "1"})
+    visit.goto()
+    note = visit.page.get_by_text("Global Privacy Control")
+    expect(note).to_be_visible()
+    visit.page.get_by_role("button", name="Customise").click()
+    expect(note).to_be_visible()
+    expect(visit.page.get_by_role("switch", name="Targeting or advertising")).not_to_be_checked()
+    assert visit.choose("Accept all")["granted"] == ["functionality", "necessary", "performance"]
+    visit.reload()
+    assert visit.jar().keys() & OPTIONAL == {"_ga", "lang"}  # no ads_id: GPC refuses targeting
+
+
+def test_options_on_the_script_tag(visit: Visit) -> None:
+    visit.goto("/options")
+    expect(_dialog(visit)).to_have_accessible_name("Cookies auf dieser Website")
+    expect(visit.page.locator(".cw-banner")).to_have_attribute("lang", "de")
+    expect(_dialog(visit)).to_contain_text("<b>nur Text</b>")  # strings are text, never HTML
+    expect(_dialog(visit).locator("b, a")).to_have_count(0)  # no markup, no declaration link
+
+    def consent_mode() -> Any:
+        return visit.page.evaluate("dataLayer.at(-1)")
+
+    visit.page.get_by_role("button", name="Customise").click()
+    visit.page.get_by_role("switch", name="Performance").check()
+    visit.choose("Save choices")
+    denied = dict.fromkeys(["ad_storage", "ad_user_data", "ad_personalization"], "denied")
+    assert consent_mode() == [
+        "consent",
+        "update",
+        {
+            **denied,
+            "analytics_storage": "denied",  # needs performance and functionality
+            "functionality_storage": "denied",
+            "security_storage": "granted",  # personalization_storage: null, left out
+        },
+    ]
+    visit.page.evaluate("window.cookiewarden.open()")
+    visit.choose("Accept all")
+    granted = dict.fromkeys(
+        [*denied, "analytics_storage", "functionality_storage", "security_storage"], "granted"
+    )
+    assert consent_mode() == ["consent", "update", granted]
+
+
+def test_api_failures_fail_closed_and_the_banner_stays_usable(visit: Visit) -> None:
+    def down(route: Interception) -> None:
+        route.fulfill(status=503, body="down")
+
+    visit.page.route("**/_consent", down)
+    visit.page.goto(visit.base_url + "/")
+    assert visit.settle("window.cookiewarden.ready") is None
+    expect(_dialog(visit)).to_have_count(0)  # no answer, no banner ...
+    assert visit.page.evaluate("window.analyticsLoaded") is None  # ... and nothing gated runs
+
+    visit.page.get_by_role("button", name="Cookie settings").click()
+    alert = visit.page.get_by_role("alert")
+    expect(alert).to_have_text("Sorry, something went wrong. Please try again.")
+    visit.page.get_by_role("button", name="Accept all").click()  # still down
+    expect(alert).to_be_visible()
+    expect(_dialog(visit)).to_be_visible()
+
+    visit.page.unroute("**/_consent", down)
+    visit.choose("Accept all")  # the same button works once the API is back
+    expect(_dialog(visit)).to_be_hidden()
+    assert visit.page.evaluate("window.analyticsLoaded") is True
+    assert visit.problems and all("cookiewarden: Error:" in p for p in visit.problems)
+    visit.problems.clear()  # the warnings above were expected
+
+
+def test_the_two_layers_look_right(visit: Visit) -> None:
+    """Equal-weight buttons in the viewport; screenshots for docs/ when asked for."""
+    visit.goto()
+    buttons = visit.page.get_by_role("dialog").get_by_role("button")
+    assert buttons.all_inner_texts() == ["Accept all", "Reject all", "Customise"]
+    boxes = [b.bounding_box() for b in buttons.all()]
+    looks = buttons.evaluate_all(
+        "bs => bs.map(b => { const s = getComputedStyle(b);"
+        " return [s.backgroundColor, s.color, s.fontSize, s.fontWeight]; })"
+    )
+    assert all(box is not None for box in boxes)
+    sizes = {(round(b["width"]), round(b["height"])) for b in boxes if b}
+    assert len(sizes) == 1, sizes  # one size ...
+    assert len({tuple(x) for x in looks}) == 1, looks  # ... and one look for every choice
+    assert all(b["y"] >= 0 and b["y"] + b["height"] <= 800 for b in boxes if b)
+    _screenshot(visit, "banner-first-layer.png")
+
+    visit.page.get_by_role("button", name="Customise").click()
+    visit.page.get_by_role("switch", name="Performance").wait_for()
+    _screenshot(visit, "banner-second-layer.png")
+
+
+def _screenshot(visit: Visit, name: str) -> None:
+    visit.page.mouse.move(0, 0)  # no hover effect in the picture
+    png = visit.page.screenshot(animations="disabled")
+    assert png.startswith(b"\x89PNG")
+    if os.environ.get("COOKIEWARDEN_SCREENSHOTS") == "1":
+        (ROOT / "docs" / name).write_bytes(png)
