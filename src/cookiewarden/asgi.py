@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from itertools import repeat
 from typing import Any
 
 from asgiref.compatibility import guarantee_single_callable
@@ -84,6 +85,9 @@ class CookieWarden:
         # ASGI 2 ("double callable") apps are adapted to ASGI 3 by asgiref.
         self.app: ASGIApp = guarantee_single_callable(app)  # type: ignore[no-untyped-call]
         self.engine = Engine(policy, secret_keys, clock=clock, **options)
+        self._trusted_proxies = self.engine.options.trusted_proxies
+        self._consent_path = self.engine.options.consent_path
+        self._inject_banner = self.engine.inject_banner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -96,7 +100,7 @@ class CookieWarden:
         gpc = False
         fwd_host: bytes | None = None
         fwd_proto: bytes | None = None
-        trusted = engine.options.trusted_proxies
+        trusted = self._trusted_proxies
         for key, value in scope["headers"]:
             if key == b"cookie":
                 # HTTP/2 may split the Cookie header; browsers join them with "; ".
@@ -113,18 +117,24 @@ class CookieWarden:
             server = scope.get("server")
             host_text = str(server[0]) if server else ""
         else:
-            host_text = _text(host)
+            host_text = host.decode("utf-8", "surrogateescape")
         path: str = scope.get("path", "/")
-        facts = engine.request_facts(
-            host=host_text,
-            scheme=scope.get("scheme", "http"),
-            path=path,
-            forwarded_host=None if fwd_host is None else _text(fwd_host),
-            forwarded_proto=None if fwd_proto is None else _text(fwd_proto),
+        if trusted:
+            facts = engine.request_facts(
+                host=host_text,
+                scheme=scope.get("scheme", "http"),
+                path=path,
+                forwarded_host=None if fwd_host is None else _text(fwd_host),
+                forwarded_proto=None if fwd_proto is None else _text(fwd_proto),
+            )
+        else:
+            facts = engine.facts(host_text, scope.get("scheme", "http"), path)
+        exchange = engine.begin(
+            facts, None if cookie is None else cookie.decode("utf-8", "surrogateescape"), gpc=gpc
         )
-        exchange = engine.begin(facts, None if cookie is None else _text(cookie), gpc=gpc)
 
-        if kind == "http" and engine.is_endpoint(path):
+        # Every consent-API path starts with consent_path: that cheap test comes first.
+        if kind == "http" and path.startswith(self._consent_path) and engine.is_endpoint(path):
             await self._endpoint(scope, receive, send, exchange)
             return
 
@@ -140,7 +150,9 @@ class CookieWarden:
                 headers.append((b"cookie", _raw(exchange.app_cookie_header)))
             scope["headers"] = headers
 
-        async def send_with_policy(message: Message) -> None:
+        def send_with_policy(message: Message) -> Awaitable[None]:
+            # A plain function that hands back the server's own awaitable: the rewrite is
+            # synchronous, so no extra coroutine is made for every message of every response.
             if message["type"] in _START_TYPES:
                 headers = message.get("headers")
                 if headers is not None or exchange.has_work:
@@ -148,9 +160,9 @@ class CookieWarden:
                     if new_headers is not None:
                         message = dict(message)
                         message["headers"] = new_headers
-            await send(message)
+            return send(message)
 
-        if engine.inject_banner and kind == "http":
+        if self._inject_banner and kind == "http":
             injector = _BannerInjector(send_with_policy, engine.options.consent_path)
             await self.app(scope, receive, injector.send)
         else:
@@ -278,22 +290,22 @@ def rewrite_headers(
     Every other header keeps its place; the Set-Cookie values that leave take the place of the
     first Set-Cookie the app sent (or go last when it sent none and deletions are due).
     """
-    values: list[str] = []
-    first = -1
+    values: list[bytes] = []
+    out: list[tuple[bytes, bytes]] | None = None  # the other headers, once a Set-Cookie shows
+    first = 0  # where the first Set-Cookie was: every header before it is another one
     for i, (key, value) in enumerate(headers):
-        if len(key) == 10 and key.lower() == _SET_COOKIE:
-            if first < 0:
+        # The common spelling first; then any other case (Django sends "Set-Cookie").
+        if key == _SET_COOKIE or (len(key) == 10 and key.lower() == _SET_COOKIE):
+            if out is None:
+                out = [(k, v) for k, v in headers[:i]]
                 first = i
-            values.append(_text(value))
-    if first < 0 and not exchange.has_work:
-        return None
-    new_values = exchange.response_headers(values)
-    out: list[tuple[bytes, bytes]] = []
-    for i, (key, value) in enumerate(headers):
-        if i == first:
-            out.extend((_SET_COOKIE, _raw(v)) for v in new_values)
-        if not (len(key) == 10 and key.lower() == _SET_COOKIE):
+            values.append(value)
+        elif out is not None:
             out.append((key, value))
-    if first < 0:
-        out.extend((_SET_COOKIE, _raw(v)) for v in new_values)
+    if out is None:
+        if not exchange.has_work:
+            return None
+        out = [(k, v) for k, v in headers]
+        first = len(out)
+    out[first:first] = zip(repeat(_SET_COOKIE), exchange.response_headers_raw(values))
     return out

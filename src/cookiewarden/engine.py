@@ -10,8 +10,23 @@ Rules:
 2. :class:`Exchange` holds one request's state and is never shared between requests.
 3. Nothing here raises on network input: a bad consent cookie is no consent, a bad Set-Cookie is
    dropped, and every drop and rewrite is logged on the ``cookiewarden`` logger and counted.
-4. Caches are bounded and keyed on the raw input they summarise; nothing that depends on the
-   clock is cached without re-checking the clock.
+4. Caches are bounded and keyed on the raw input they summarise and on everything else the
+   answer depends on, so one visitor's consent never decides another's response; nothing that
+   depends on the clock is cached without re-checking the clock. They change how fast an answer
+   comes, never what it is: every log line and count is made on every use. The caches:
+
+   - ``_requests``: (``Cookie`` header, GPC, https) → consent, what the app sees, what to clear;
+     used while its consent cookie has not expired (and not at all when a consent cookie was
+     refused for a reason the clock may change).
+   - ``_verified``: one ``cw_consent`` value → its signed content (expiry re-checked per use).
+   - ``_judged`` / ``_judged_raw``: (Set-Cookie, host, https, granted categories) → the
+     clock-free judgement (:func:`~cookiewarden.decide.judge`); a
+     :class:`~cookiewarden.decide.Pending` is finished with the clock on every use.
+   - ``_shapes``: (name, attributes, host, https, granted) → a judgement to
+     :func:`~cookiewarden.decide.revalue` for the same cookie with another value.
+   - ``_responses``: (all Set-Cookie values of a response, host, https, granted) → what leaves,
+     for responses whose every decision is clock-free.
+   - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
 """
 
 from __future__ import annotations
@@ -19,16 +34,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from .consent import Consent, ConsentCodec
 from .cookies import deletion_header, parse_cookie_header, render_cookie_header
-from .decide import Action, Decision, RequestFacts, decide
+from .decide import Action, Decision, Pending, Reason, RequestFacts, judge, revalue, value_free
 from .domains import canonical_host
 from .errors import ConfigurationError
 from .policy import CONSENT_COOKIE, Policy
@@ -42,9 +58,24 @@ __all__ = ["Engine", "Exchange", "forwarded_value"]
 logger = logging.getLogger("cookiewarden")
 
 _CACHE_MAX = 4096
+# Caches keyed on network input hold at most this many entries, each of a bounded size: keys
+# longer than these limits are worked out every time instead (memory stays flat, see
+# benchmarks/overhead.py --memory).
+_REQUEST_CACHE_MAX: Final = 1024  # Cookie headers -> the request side of the exchange
+_REQUEST_KEY_MAX: Final = 4096  # characters of a Cookie header worth caching
+_JUDGED_CACHE_MAX: Final = 4096  # (Set-Cookie, host, granted) -> judgement
+_JUDGED_KEY_MAX: Final = 1024  # characters of a Set-Cookie value worth caching
+_SHAPE_CACHE_MAX: Final = 2048  # (name, attributes, host, granted) -> a judgement to revalue
+_RESPONSE_CACHE_MAX: Final = 1024  # (all Set-Cookie values, host, granted) -> what leaves
+_RESPONSE_KEY_MAX: Final = 4096  # characters of a response's Set-Cookie values worth caching
+_FACTS_CACHE_MAX: Final = 1024  # (host, scheme, path) -> RequestFacts
+_FACTS_KEY_MAX: Final = 512  # characters of host and path worth caching
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-class _BoundedCache(dict[str, object]):
+class _BoundedCache(dict[_K, _V]):
     """A dict that forgets everything when full: O(1), bounded, and good enough for hot keys."""
 
     __slots__ = ("limit",)
@@ -53,10 +84,42 @@ class _BoundedCache(dict[str, object]):
         super().__init__()
         self.limit = limit
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: _K, value: _V) -> None:
         if len(self) >= self.limit:
             self.clear()
         self[key] = value
+
+
+class _RequestSide:
+    """What one ``Cookie`` header means for a request: the consent, what the app sees, what to
+    clear. Valid while ``valid_from <= now < valid_until``: consent cookies expire, so a cached
+    one is re-checked against the clock on every use; never mutated once built.
+    """
+
+    __slots__ = (
+        "app_cookie_header",
+        "cleared",
+        "consent",
+        "deletions",
+        "valid_from",
+        "valid_until",
+    )
+
+    def __init__(
+        self,
+        consent: Consent,
+        app_cookie_header: str | None,
+        deletions: tuple[str, ...],
+        cleared: tuple[tuple[str, str], ...],
+        valid_from: float,
+        valid_until: float,
+    ) -> None:
+        self.consent = consent
+        self.app_cookie_header = app_cookie_header
+        self.deletions = deletions
+        self.cleared = cleared  # (name, category) of each deletion, logged and counted per use
+        self.valid_from = valid_from
+        self.valid_until = valid_until
 
 
 def forwarded_value(value: str | None, trusted: int) -> str | None:
@@ -156,9 +219,37 @@ class Engine:
         self._record_salt = hashlib.sha256(
             b"cookiewarden.records\0" + secret_keys[-1].encode("utf-8")
         ).digest()
-        self.counters: Counter[tuple[str, str, str]] = Counter()
+        # One tally (a one-item list) per (action, reason, category), so that a cached decision
+        # holds its own and counting it needs no lookup; changed under ``_lock`` only.
+        self._tallies: dict[tuple[str, str, str], Tally] = {}
         self._lock = threading.Lock()
-        self._verified = _BoundedCache()
+        self._verified: _BoundedCache[str, Consent | None] = _BoundedCache()
+        # The caches below are keyed on everything their value depends on; see rule 4 above.
+        self._requests: _BoundedCache[tuple[str, bool, bool], _RequestSide] = _BoundedCache(
+            _REQUEST_CACHE_MAX
+        )
+        self._judged: _BoundedCache[
+            tuple[str, str, bool, frozenset[str]], tuple[Decision | Pending, Tally]
+        ] = _BoundedCache(_JUDGED_CACHE_MAX)
+        # The same for raw values as ASGI carries them, with what leaves already encoded; and
+        # whole responses whose every decision is independent of the clock.
+        self._judged_raw: _BoundedCache[
+            tuple[bytes, str, bool, frozenset[str]],
+            tuple[Decision | Pending, Tally, bytes | None],
+        ] = _BoundedCache(_JUDGED_CACHE_MAX)
+        self._responses: _BoundedCache[
+            tuple[tuple[bytes, ...], str, bool, frozenset[str]],
+            tuple[tuple[bytes, ...], tuple[Decision, ...], tuple[Tally, ...], bool],
+        ] = _BoundedCache(_RESPONSE_CACHE_MAX)
+        self._facts: _BoundedCache[tuple[str, str, str], RequestFacts] = _BoundedCache(
+            _FACTS_CACHE_MAX
+        )
+        # (name, attributes, host, secure, granted) -> a judgement to revalue: see _judge.
+        self._shapes: _BoundedCache[tuple[str, str, str, bool, frozenset[str]], Decision | Pending]
+        self._shapes = _BoundedCache(_SHAPE_CACHE_MAX)
+        # A visitor without cookies: the consent is immutable, so one instance serves them all.
+        self._undecided = Consent.undecided(policy)
+        self._undecided_gpc = Consent.undecided(policy, gpc=True)
         self._endpoint_prefix = consent_path + "/"
 
     # -- request side ---------------------------------------------------------------------
@@ -187,41 +278,69 @@ class Engine:
             path=path,
         )
 
+    def facts(self, host: str, scheme: str, path: str) -> RequestFacts:
+        """:meth:`request_facts` for an adapter that believes no ``X-Forwarded-*``, cached.
+
+        The facts are a pure function of the three values and immutable, so requests that
+        repeat them share one instance.
+        """
+        key = (host, scheme, path)
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = self.request_facts(host=host, scheme=scheme, path=path)
+            if len(host) + len(path) <= _FACTS_KEY_MAX:
+                self._facts.put(key, facts)
+        return facts
+
     def read_consent(self, pairs: Iterable[tuple[str, str]], *, gpc: bool) -> Consent:
         """The visitor's consent from their ``cw_consent`` cookies: the newest valid one counts."""
-        now = self.clock()
+        return self._consent_at(pairs, gpc, self.clock())[0]
+
+    def _consent_at(
+        self, pairs: Iterable[tuple[str, str]], gpc: bool, now: float
+    ) -> tuple[Consent, float, bool]:
+        """The consent at ``now``; until when it holds; whether that bound is the whole story.
+
+        The result holds from ``now`` until the first of its valid cookies expires, unless a
+        cookie was refused for a reason that the clock alone may change (then: not cacheable).
+        """
         best: Consent | None = None
+        until = math.inf
+        steady = True
         for name, value in pairs:
             if name != CONSENT_COOKIE:
                 continue
-            consent = self._verify(value, now)
-            if consent is not None and (
-                best is None or (consent.issued_at or 0) > (best.issued_at or 0)
-            ):
-                best = consent
+            consent, known = self._verify(value, now)
+            steady = steady and known
+            if consent is not None:
+                until = min(until, (consent.issued_at or 0) + self.policy.consent_max_age)
+                if best is None or (consent.issued_at or 0) > (best.issued_at or 0):
+                    best = consent
         if best is None:
-            return Consent.undecided(self.policy, gpc=gpc)
+            return Consent.undecided(self.policy, gpc=gpc), until, steady
         if gpc and not best.gpc:
-            return dataclasses.replace(best, gpc=True)
-        return best
+            return dataclasses.replace(best, gpc=True), until, steady
+        return best, until, steady
 
-    def _verify(self, value: str, now: float) -> Consent | None:
+    def _verify(self, value: str, now: float) -> tuple[Consent | None, bool]:
+        """One ``cw_consent`` value at ``now``, and whether the answer holds for later times
+        (a valid one: until it expires, which the caller checks)."""
         cached = self._verified.get(value, _MISSING)
         if cached is _MISSING:
             consent, reason = self.codec.loads(value, now=now)
             if consent is None:
                 self._count("consent", reason, "-")
-                if reason == "expired":
-                    return None  # depends on the clock: never cached
+                if reason in ("expired", "future"):
+                    return None, False  # depends on the clock: never cached
             self._verified.put(value, consent)
-            return consent
+            return consent, True
         if cached is None:
-            return None
+            return None, True
         assert isinstance(cached, Consent)
         # The signature was checked once; expiry depends on the clock and is checked every time.
         if (cached.issued_at or 0) + self.policy.consent_max_age <= now:
-            return None
-        return cached
+            return None, False
+        return cached, True
 
     def begin(
         self,
@@ -230,11 +349,36 @@ class Engine:
         *,
         gpc: bool = False,
     ) -> Exchange:
-        """Start one request: read its consent, work out what the app may see and what to clear."""
-        pairs = parse_cookie_header(cookie_header) if cookie_header else []
-        consent = self.read_consent(pairs, gpc=gpc)
+        """Start one request: read its consent, work out what the app may see and what to clear.
+
+        A request without cookies has nothing to read, hide or clear. Otherwise the outcome is
+        a function of the ``Cookie`` header, ``gpc``, ``facts.secure`` and the clock, so it is
+        cached under the first three and used only while the clock says it still holds (its
+        consent cookie has not expired); deletions are logged and counted on every use.
+        """
+        if not cookie_header:
+            return Exchange(self, facts, self._undecided_gpc if gpc else self._undecided, None, [])
+        secure = facts.secure
+        key = (cookie_header, gpc, secure)
+        now = self.clock()
+        side = self._requests.get(key)
+        if side is None or not side.valid_from <= now < side.valid_until:
+            side, steady = self._request_side(cookie_header, gpc, secure, now)
+            if steady and len(cookie_header) <= _REQUEST_KEY_MAX:
+                self._requests.put(key, side)
+        for name, category in side.cleared:
+            self._log_clear(name, category)
+        return Exchange(self, facts, side.consent, side.app_cookie_header, list(side.deletions))
+
+    def _request_side(
+        self, cookie_header: str, gpc: bool, secure: bool, now: float
+    ) -> tuple[_RequestSide, bool]:
+        """Work out :class:`_RequestSide` for one ``Cookie`` header, and whether it may be kept."""
+        pairs = parse_cookie_header(cookie_header)
+        consent, until, steady = self._consent_at(pairs, gpc, now)
         app_cookie_header: str | None = None
         deletions: list[str] = []
+        cleared: list[tuple[str, str]] = []
         if pairs:
             hidden = self.hidden_cookies(pairs, consent)
             if hidden:
@@ -243,10 +387,13 @@ class Engine:
                         p for i, p in enumerate(pairs) if i not in hidden
                     )
                 if self.options.clear_refused:
-                    deletions = self.deletions_for(
-                        (pairs[i][0] for i in hidden), consent, secure=facts.secure
+                    deletions, cleared = self._deletions(
+                        (pairs[i][0] for i in hidden), consent, secure=secure
                     )
-        return Exchange(self, facts, consent, app_cookie_header, deletions)
+        side = _RequestSide(
+            consent, app_cookie_header, tuple(deletions), tuple(cleared), now, until
+        )
+        return side, steady
 
     def hidden_cookies(self, pairs: Sequence[tuple[str, str]], consent: Consent) -> set[int]:
         """Indexes of the request cookies the app must not see under ``consent``."""
@@ -274,7 +421,17 @@ class Engine:
 
         Undeclared cookies are never expired: they may belong to another site sharing the domain.
         """
+        out, cleared = self._deletions(names, consent, secure=secure)
+        for name, category in cleared:
+            self._log_clear(name, category)
+        return out
+
+    def _deletions(
+        self, names: Iterable[str], consent: Consent, *, secure: bool
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """:meth:`deletions_for` without the logging: the headers, and (name, category) each."""
         out: list[str] = []
+        cleared: list[tuple[str, str]] = []
         seen: set[str] = set()
         for name in names:
             if not name or name in seen:
@@ -295,8 +452,8 @@ class Engine:
                 # A name no Set-Cookie can carry (control characters...): nothing to expire.
                 continue
             out.append(header)
-            self._log_clear(name, rule.category)
-        return out
+            cleared.append((name, rule.category))
+        return out, cleared
 
     def all_declared_deletions(self, consent: Consent, *, secure: bool) -> list[str]:
         """Deletion headers for every exactly-named declared cookie ``consent`` refuses."""
@@ -307,26 +464,135 @@ class Engine:
 
     def decide(self, header: str, consent: Consent, facts: RequestFacts) -> Decision:
         """Judge one Set-Cookie value, count it and log it. Never raises."""
+        decision, tally = self._decide(header, consent, facts)
+        self._record((decision,), (tally,))
+        return decision
+
+    def _decide(self, header: str, consent: Consent, facts: RequestFacts) -> tuple[Decision, Tally]:
+        """The decision for one Set-Cookie value, and its tally; nothing recorded.
+
+        What :func:`~cookiewarden.decide.judge` concludes depends on the header, the host and
+        the granted categories alone, so it is cached under exactly those; a judgement that
+        waits for the clock (a :class:`~cookiewarden.decide.Pending`) is finished with the
+        time afresh on every use, so no decision that depends on the clock is ever reused.
+        """
+        key = (header, facts.host, facts.secure, consent.granted)
+        cached = self._judged.get(key)
+        if cached is None:
+            judged = self._judge(header, consent, facts)
+            if judged is None:
+                decision = _internal_error(header)
+                return decision, self._tally_of(decision)
+            cached = (judged, self._tally_of(judged) if type(judged) is Decision else _NO_TALLY)
+            if len(header) <= _JUDGED_KEY_MAX:
+                self._judged.put(key, cached)
+        judged, tally = cached
+        if type(judged) is Decision:
+            return judged, tally
+        decision = self._finish(judged, header)
+        return decision, self._tally_of(decision)
+
+    def _decide_raw(
+        self, raw: bytes, consent: Consent, facts: RequestFacts
+    ) -> tuple[Decision, Tally, bytes | None, bool]:
+        """:meth:`_decide` for a raw value as ASGI carries it (UTF-8 with ``surrogateescape``).
+
+        :returns: the decision, its tally, the header that leaves already encoded (``None``
+            when dropped), and whether the decision was known already and holds at any time
+            (the clock played no part): only responses made of such decisions are worth
+            keeping whole, so that unique values never crowd repeated ones out.
+        """
+        key = (raw, facts.host, facts.secure, consent.granted)
+        cached = self._judged_raw.get(key)
+        known = cached is not None
+        if cached is None:
+            header = raw.decode("utf-8", "surrogateescape")
+            judged = self._judge(header, consent, facts)
+            if judged is None:
+                decision = _internal_error(header)
+                return decision, self._tally_of(decision), None, False
+            if type(judged) is Decision:
+                leaves = judged.header
+                cached = (
+                    judged,
+                    self._tally_of(judged),
+                    None if leaves is None else leaves.encode("utf-8", "surrogateescape"),
+                )
+            else:
+                cached = (judged, _NO_TALLY, None)
+            if len(raw) <= _JUDGED_KEY_MAX:
+                self._judged_raw.put(key, cached)
+        judged = cached[0]
+        if type(judged) is Decision:
+            return judged, cached[1], cached[2], known
+        decision = self._finish(judged, raw.decode("utf-8", "surrogateescape"))
+        leaves = decision.header
+        return (
+            decision,
+            self._tally_of(decision),
+            None if leaves is None else leaves.encode("utf-8", "surrogateescape"),
+            False,
+        )
+
+    def _judge(
+        self, header: str, consent: Consent, facts: RequestFacts
+    ) -> Decision | Pending | None:
+        """:func:`~cookiewarden.decide.judge`, or ``None`` after logging an internal error.
+
+        A header that differs from one judged before only in the value of a named cookie is
+        judged by :func:`~cookiewarden.decide.revalue`, under a key that holds everything else
+        the judgement depends on.
+        """
         try:
-            decision = decide(
-                header, policy=self.policy, consent=consent, facts=facts, now=self.clock()
-            )
+            split = value_free(header)
+            if split is None:
+                return judge(header, policy=self.policy, consent=consent, facts=facts)
+            name, attributes, value = split
+            key = (name, attributes, facts.host, facts.secure, consent.granted)
+            template = self._shapes.get(key)
+            if template is not None:
+                return revalue(template, header, value)
+            judged = judge(header, policy=self.policy, consent=consent, facts=facts)
+            # A judgement of a parsed cookie is a template (a Pending stays one: revalued, it
+            # still reads the clock on every use).
+            parsed = isinstance(judged, Pending) or judged.cookie is not None
+            if parsed and len(header) <= _JUDGED_KEY_MAX:
+                self._shapes.put(key, judged)
+            return judged
         except Exception:  # pragma: no cover - a bug must never break the host app
             logger.exception("cookiewarden: internal error judging a Set-Cookie; dropped")
-            from .decide import Reason
+            return None
 
-            decision = Decision(Action.DROP, Reason.UNPARSEABLE, None, None, header, None)
-        self._count(decision.action.value, decision.reason.value, decision.category or "-")
-        if decision.action is not Action.KEEP and logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s%s Set-Cookie %r (category %s): %s",
-                "[report-only] would have " if self.options.report_only else "",
-                "dropped" if decision.action is Action.DROP else "rewritten",
-                decision.name,
-                decision.category or "undeclared",
-                decision.reason.value,
-            )
-        return decision
+    def _finish(self, judged: Decision | Pending, header: str) -> Decision:
+        """Finish a judgement with the time now (every time: it depends on the clock)."""
+        if isinstance(judged, Decision):
+            return judged
+        try:
+            return judged.finish(self.clock())
+        except Exception:  # pragma: no cover - a bug must never break the host app
+            logger.exception("cookiewarden: internal error judging a Set-Cookie; dropped")
+            return _internal_error(header)
+
+    def _record(self, decisions: Iterable[Decision], tallies: Iterable[Tally]) -> None:
+        """Count and log decisions (one lock for a whole response)."""
+        with self._lock:
+            for tally in tallies:
+                tally[0] += 1
+        if logger.isEnabledFor(logging.INFO):
+            self._log(decisions)
+
+    def _log(self, decisions: Iterable[Decision]) -> None:
+        """Log every decision that drops or rewrites, at INFO."""
+        for decision in decisions:
+            if decision.action is not Action.KEEP:
+                logger.info(
+                    "%s%s Set-Cookie %r (category %s): %s",
+                    "[report-only] would have " if self.options.report_only else "",
+                    "dropped" if decision.action is Action.DROP else "rewritten",
+                    decision.name,
+                    decision.category or "undeclared",
+                    decision.reason.value,
+                )
 
     def consent_cookie(self, consent: Consent, facts: RequestFacts) -> str:
         """The ``Set-Cookie`` value that stores ``consent`` in the visitor's browser."""
@@ -423,9 +689,28 @@ class Engine:
 
     # -- bookkeeping ----------------------------------------------------------------------
 
+    @property
+    def counters(self) -> Counter[tuple[str, str, str]]:
+        """Counts per (action, reason, category) since start (a snapshot; see :meth:`stats`)."""
+        return Counter(self.stats())
+
+    def _tally(self, key: tuple[str, str, str]) -> Tally:
+        tally = self._tallies.get(key)
+        if tally is None:
+            with self._lock:
+                tally = self._tallies.setdefault(key, [0])
+        return tally
+
+    def _tally_of(self, decision: Decision) -> Tally:
+        """The tally a decision counts in: (action, reason, category or "-")."""
+        # ``_value_``: the member's value itself, without the cost of the ``value`` property.
+        action, reason = decision.action._value_, decision.reason._value_
+        return self._tally((action, reason, decision.category or "-"))
+
     def _count(self, action: str, reason: str, category: str) -> None:
+        tally = self._tally((action, reason, category))
         with self._lock:
-            self.counters[(action, reason, category)] += 1
+            tally[0] += 1
 
     def _log_clear(self, name: str, category: str) -> None:
         self._count("clear", "refused-category", category)
@@ -440,10 +725,18 @@ class Engine:
     def stats(self) -> dict[tuple[str, str, str], int]:
         """Counts per (action, reason, category) since start."""
         with self._lock:
-            return dict(self.counters)
+            return {key: tally[0] for key, tally in self._tallies.items() if tally[0]}
 
 
 _MISSING = object()
+Tally = list[int]
+"""A one-item list: how many times one (action, reason, category) was counted."""
+_NO_TALLY: Final[Tally] = []  # a Pending judgement counts in the tally of what it finishes as
+
+
+def _internal_error(header: str) -> Decision:
+    """A bug must never break the host app: the header is dropped (the error was logged)."""
+    return Decision(Action.DROP, Reason.UNPARSEABLE, None, None, header, None)
 
 
 def _check_sink_url(url: str) -> None:
@@ -493,15 +786,80 @@ class Exchange:
         """
         engine = self.engine
         report_only = engine.options.report_only
+        consent, facts = self.consent, self.facts
+        decide = engine._decide
         out: list[str] = []
+        decisions: list[Decision] = []
+        tallies: list[Tally] = []
         for header in set_cookies:
-            decision = engine.decide(header, self.consent, self.facts)
-            self.decisions.append(decision)
+            decision, tally = decide(header, consent, facts)
+            decisions.append(decision)
+            tallies.append(tally)
             if report_only:
                 out.append(header)
             elif decision.header is not None:
                 out.append(decision.header)
+        if decisions:
+            self.decisions.extend(decisions)
+            engine._record(decisions, tallies)
         if not report_only and self.deletions:
             sent = {d.name for d in self.decisions if d.header is not None}
             out.extend(d for d in self.deletions if d.split("=", 1)[0] not in sent)
+        return out
+
+    def response_headers_raw(self, set_cookies: Sequence[bytes]) -> list[bytes]:
+        """:meth:`response_headers` for raw values, as ASGI carries them.
+
+        Values are UTF-8 with ``surrogateescape`` (ARCHITECTURE.md); the decisions, counts and
+        logs are exactly those of :meth:`response_headers`, only the encoding differs.
+        """
+        engine = self.engine
+        consent, facts = self.consent, self.facts
+        # A response that repeats one seen before, for the same host and granted categories,
+        # leaves the same way when no decision in it depended on the clock. It is kept whole
+        # once every value in it was already known (its second sighting).
+        values = tuple(set_cookies)
+        response_key = (values, facts.host, facts.secure, consent.granted)
+        cached = engine._responses.get(response_key)
+        report_only = engine.options.report_only
+        decisions: Sequence[Decision]
+        tallies: Sequence[Tally]
+        if cached is not None:
+            leaving, decisions, tallies, changed = cached
+            out = list(leaving)
+        else:
+            decide = engine._decide_raw
+            out = []
+            decisions_: list[Decision] = []
+            tallies_: list[Tally] = []
+            steady = True
+            for raw in values:
+                decision, tally, leaves, known = decide(raw, consent, facts)
+                decisions_.append(decision)
+                tallies_.append(tally)
+                steady = steady and known
+                if report_only:
+                    out.append(raw)
+                elif leaves is not None:
+                    out.append(leaves)
+            if steady and sum(map(len, values)) <= _RESPONSE_KEY_MAX:
+                decisions, tallies = tuple(decisions_), tuple(tallies_)
+                changed = any(d.action is not Action.KEEP for d in decisions)
+                engine._responses.put(response_key, (tuple(out), decisions, tallies, changed))
+            else:
+                decisions, tallies, changed = decisions_, tallies_, True
+        if decisions:
+            self.decisions.extend(decisions)
+            with engine._lock:
+                for tally in tallies:
+                    tally[0] += 1
+            if changed and logger.isEnabledFor(logging.INFO):
+                engine._log(decisions)
+        if not report_only and self.deletions:
+            sent = {d.name for d in self.decisions if d.header is not None}
+            out.extend(
+                d.encode("utf-8", "surrogateescape")
+                for d in self.deletions
+                if d.split("=", 1)[0] not in sent
+            )
         return out

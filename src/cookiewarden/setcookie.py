@@ -224,6 +224,11 @@ def format_cookie_date(when: datetime) -> str:
     return f"{day}, {when.day:02d} {month} {when.year:04d} {time} GMT"
 
 
+# Responses repeat the same Expires (and a capped one is the same for a whole second); equal
+# datetimes render alike (the rendering is in UTC), so a bounded cache is exact.
+_format_date: Final = lru_cache(maxsize=256)(format_cookie_date)
+
+
 def _extension_error(extension: object) -> str | None:
     """Why ``extension`` could not come out of :func:`parse_set_cookie`, or ``None``."""
     if not isinstance(extension, str):
@@ -345,7 +350,7 @@ class SetCookie:
         """
         parts = [f"{self.name}={self.value}" if self.name else self.value]
         if self.expires is not None:
-            parts.append("Expires=" + format_cookie_date(self.expires))
+            parts.append("Expires=" + _format_date(self.expires))
         if self.max_age is not None:
             parts.append(f"Max-Age={self.max_age}")
         if self.domain is not None:
@@ -385,17 +390,182 @@ class SetCookie:
 
 
 _new_set_cookie = object.__new__
-_set_field = object.__setattr__
 _FIELDS: Final = SetCookie.__slots__
+# The slot descriptors' own setters: they store a field without the frozen __setattr__.
+(
+    _set_name,
+    _set_value,
+    _set_expires,
+    _set_max_age,
+    _set_domain,
+    _set_path,
+    _set_secure,
+    _set_http_only,
+    _set_same_site,
+    _set_partitioned,
+    _set_extensions,
+) = (getattr(SetCookie, field).__set__ for field in _FIELDS)
 
 
-def _trusted(*values: Any) -> SetCookie:
+def _trusted(
+    name: str,
+    value: str,
+    expires: datetime | None,
+    max_age: int | None,
+    domain: str | None,
+    path: str | None,
+    secure: bool,
+    http_only: bool,
+    same_site: SameSite | None,
+    partitioned: bool,
+    extensions: tuple[str, ...],
+) -> SetCookie:
     # The parser's output is valid by construction (the tests check every parsed cookie
     # against the validator), so it skips __post_init__: this is the hot path.
     cookie: SetCookie = _new_set_cookie(SetCookie)
-    for field, value in zip(_FIELDS, values, strict=True):
-        _set_field(cookie, field, value)
+    _set_name(cookie, name)
+    _set_value(cookie, value)
+    _set_expires(cookie, expires)
+    _set_max_age(cookie, max_age)
+    _set_domain(cookie, domain)
+    _set_path(cookie, path)
+    _set_secure(cookie, secure)
+    _set_http_only(cookie, http_only)
+    _set_same_site(cookie, same_site)
+    _set_partitioned(cookie, partitioned)
+    _set_extensions(cookie, extensions)
     return cookie
+
+
+def _without_lifetime(cookie: SetCookie) -> SetCookie:
+    """``cookie.with_changes(max_age=None, expires=None)``: valid by construction, and faster."""
+    return _trusted(
+        cookie.name,
+        cookie.value,
+        None,
+        None,
+        cookie.domain,
+        cookie.path,
+        cookie.secure,
+        cookie.http_only,
+        cookie.same_site,
+        cookie.partitioned,
+        cookie.extensions,
+    )
+
+
+def _with_value(cookie: SetCookie, value: str) -> SetCookie:
+    """``cookie`` with another value, for a ``value`` that :func:`_split_named` returned."""
+    return _trusted(
+        cookie.name,
+        value,
+        cookie.expires,
+        cookie.max_age,
+        cookie.domain,
+        cookie.path,
+        cookie.secure,
+        cookie.http_only,
+        cookie.same_site,
+        cookie.partitioned,
+        cookie.extensions,
+    )
+
+
+def _split_named(header: str) -> tuple[str, str, str] | None:
+    """``(name, unparsed attributes, value)`` when :func:`parse_set_cookie` reads ``header`` as
+    a *named* cookie whose name and value it accepts; ``None`` otherwise.
+
+    These are steps 1 to 5 of the parse, exactly. The rest of the parse reads the attributes
+    alone, so two such headers with the same name and attributes either both fail to parse
+    or parse to cookies that differ in their value only (:func:`_with_value`).
+    """
+    if _CTL.search(header) is not None or not _is_encodable(header):
+        return None
+    pair, _, unparsed = header.partition(";")
+    name, has_equals, value = pair.partition("=")
+    if not has_equals:
+        return None
+    name = name.strip(_WSP)
+    if not name:
+        return None
+    value = value.strip(_WSP)
+    if len(name) + len(value) > MAX_NAME_VALUE_OCTETS // 4 and (
+        _octets(name) + _octets(value) > MAX_NAME_VALUE_OCTETS
+    ):
+        return None
+    return name, unparsed, value
+
+
+def _expires_template(cookie: SetCookie) -> tuple[str, str]:
+    """``(head, tail)`` such that ``head + _format_date(e) + tail`` is the header of ``cookie``
+    with its Expires set to ``e``, whatever ``e``: :meth:`SetCookie.to_header` renders Expires
+    right after the name and value, and every other field of ``cookie`` stays as it is.
+    """
+    pair = f"{cookie.name}={cookie.value}" if cookie.name else cookie.value
+    without = _trusted(
+        cookie.name,
+        cookie.value,
+        None,
+        cookie.max_age,
+        cookie.domain,
+        cookie.path,
+        cookie.secure,
+        cookie.http_only,
+        cookie.same_site,
+        cookie.partitioned,
+        cookie.extensions,
+    )
+    return pair + "; Expires=", without.to_header()[len(pair) :]
+
+
+def _host_only(cookie: SetCookie) -> SetCookie:
+    """``cookie.with_changes(domain=None)``: valid by construction, and faster."""
+    return _trusted(
+        cookie.name,
+        cookie.value,
+        cookie.expires,
+        cookie.max_age,
+        None,
+        cookie.path,
+        cookie.secure,
+        cookie.http_only,
+        cookie.same_site,
+        cookie.partitioned,
+        cookie.extensions,
+    )
+
+
+def _with_lifetime(cookie: SetCookie, max_age: int | None, expires: datetime | None) -> SetCookie:
+    """``cookie.with_changes(max_age=max_age, expires=expires)`` for a lifetime cap, faster.
+
+    Only what the validator would check about these two fields is checked here; the rest of
+    ``cookie`` is valid already. Anything unusual goes through :meth:`SetCookie.with_changes`,
+    so the result, or the ``ValueError``, is exactly the same.
+    """
+    unusual_max_age = max_age is not None and (
+        type(max_age) is not int or not 0 < max_age < _MAX_AGE_HIGH
+    )
+    unusual_expires = expires is not None and (
+        type(expires) is not datetime
+        or expires.tzinfo is not UTC
+        or expires.microsecond != 0
+        or expires.year < 1601
+    )
+    if unusual_max_age or unusual_expires:
+        return cookie.with_changes(max_age=max_age, expires=expires)
+    return _trusted(
+        cookie.name,
+        cookie.value,
+        expires,
+        max_age,
+        cookie.domain,
+        cookie.path,
+        cookie.secure,
+        cookie.http_only,
+        cookie.same_site,
+        cookie.partitioned,
+        cookie.extensions,
+    )
 
 
 def parse_set_cookie(header: str) -> SetCookie | None:

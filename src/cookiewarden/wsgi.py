@@ -70,26 +70,31 @@ class CookieWardenWSGI:
     ) -> None:
         self.app = app
         self.engine = Engine(policy, secret_keys, clock=clock, **options)
+        self._consent_path = self.engine.options.consent_path
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         engine = self.engine
         cookie = environ.get("HTTP_COOKIE")
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         path = _text(environ.get("PATH_INFO", "/"))
-        trusted = engine.options.trusted_proxies
-        facts = engine.request_facts(
-            host=_text(host),
-            scheme=environ.get("wsgi.url_scheme", "http"),
-            path=path,
-            forwarded_host=environ.get("HTTP_X_FORWARDED_HOST") if trusted else None,
-            forwarded_proto=environ.get("HTTP_X_FORWARDED_PROTO") if trusted else None,
-        )
+        if engine.options.trusted_proxies:
+            facts = engine.request_facts(
+                host=_text(host),
+                scheme=environ.get("wsgi.url_scheme", "http"),
+                path=path,
+                forwarded_host=environ.get("HTTP_X_FORWARDED_HOST"),
+                forwarded_proto=environ.get("HTTP_X_FORWARDED_PROTO"),
+            )
+        else:
+            facts = engine.facts(_text(host), environ.get("wsgi.url_scheme", "http"), path)
         exchange = engine.begin(
             facts,
             None if cookie is None else _text(cookie),
             gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
         )
-        if engine.is_endpoint(environ.get("SCRIPT_NAME", "") + path):
+        full_path = environ.get("SCRIPT_NAME", "") + path
+        # Every consent-API path starts with consent_path: that cheap test comes first.
+        if full_path.startswith(self._consent_path) and engine.is_endpoint(full_path):
             return self._endpoint(environ, start_response, exchange)
 
         environ["cookiewarden.consent"] = exchange.consent
@@ -251,22 +256,21 @@ def rewrite_headers(
     headers: Sequence[tuple[str, str]], exchange: Exchange
 ) -> list[tuple[str, str]]:
     """Replace the Set-Cookie entries of a WSGI header list, keeping every other header's place."""
-    first = -1
     values: list[str] = []
+    out: list[tuple[str, str]] | None = None  # the other headers, once a Set-Cookie shows
+    first = 0  # where the first Set-Cookie was: every header before it is another one
     for i, (key, value) in enumerate(headers):
         if len(key) == 10 and key.lower() == "set-cookie":
-            if first < 0:
+            if out is None:
+                out = [(k, v) for k, v in headers[:i]]
                 first = i
             values.append(_text(value))
-    if first < 0 and not exchange.has_work:
-        return list(headers)
-    new_values = exchange.response_headers(values)
-    out: list[tuple[str, str]] = []
-    for i, (key, value) in enumerate(headers):
-        if i == first:
-            out.extend(("Set-Cookie", _wsgi(v)) for v in new_values)
-        if not (len(key) == 10 and key.lower() == "set-cookie"):
+        elif out is not None:
             out.append((key, value))
-    if first < 0:
-        out.extend(("Set-Cookie", _wsgi(v)) for v in new_values)
+    if out is None:
+        if not exchange.has_work:
+            return list(headers)
+        out = [(k, v) for k, v in headers]
+        first = len(out)
+    out[first:first] = [("Set-Cookie", _wsgi(v)) for v in exchange.response_headers(values)]
     return out

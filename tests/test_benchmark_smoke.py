@@ -1,0 +1,55 @@
+"""``benchmarks/overhead.py --quick`` runs and prints its table.
+
+Only that: timings never belong in unit tests (a shared machine makes them noise), so the
+targets are checked by running the benchmark itself, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "overhead.py"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_quick_run_prints_the_table() -> None:
+    result = run()
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for heading in ("ASGI (Starlette)", "WSGI (Flask)", "Targets (not enforced with --quick)"):
+        assert heading in out
+    for variant in (
+        "bare app",
+        "do-nothing wrapper",
+        "peer: Starlette SessionMiddleware",
+        "peer: Flask session view",
+        "cookiewarden (a)",
+        "cookiewarden (b)",
+        "cookiewarden (c)",
+        "cookiewarden (d)",
+        "cookiewarden (e)",
+    ):
+        assert variant in out
+
+
+def test_quick_json_names_every_variant_and_target() -> None:
+    result = run("--json", "--only", "asgi")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    keys = {row["key"] for row in data["asgi"]["rows"]}
+    assert {"bare", "wrapper", "peer", "a", "b", "c", "d", "e"} <= keys
+    assert {t["key"] for t in data["targets"]} >= {"asgi.a.ratio", "asgi.b.vs_peer"}

@@ -1,0 +1,491 @@
+"""The engine's caches: they change how fast an answer comes, never what it is.
+
+Three promises, each held through the engine API, the raw (ASGI) path and the adapters:
+one visitor's consent never decides another's response; a decision that depends on the clock
+is never reused once the clock moves; every cache stays within its bound. And a property that
+ties them together: a cached engine answers exactly what :func:`cookiewarden.decide.decide`
+answers afresh, for any header, visitor and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
+from typing import Any
+
+import pytest
+
+from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
+from cookiewarden.consent import CLOCK_SKEW, Consent, choose
+from cookiewarden.decide import (
+    Action,
+    Decision,
+    Pending,
+    Reason,
+    RequestFacts,
+    decide,
+    judge,
+    revalue,
+    value_free,
+)
+from cookiewarden.engine import Engine
+from cookiewarden.setcookie import _expires_template, _format_date, parse_set_cookie
+
+NOW = 1_795_000_000.0
+DAY = 86400
+POLICY = Policy.from_dict(
+    {
+        "version": "v1",
+        "consent_max_age": "10d",
+        "max_age": "365d",
+        "categories": {
+            "necessary": {"necessary": True},
+            "performance": {},
+            "targeting": {},
+        },
+        "cookies": [
+            {"name": "sessionid", "category": "necessary"},
+            {"name": "_ga", "category": "performance", "lifetime": "2y"},
+            {"name": "_ga_*", "category": "performance", "lifetime": "1y"},
+            {"name": "ads", "category": "targeting", "lifetime": "30d", "domain": "example.com"},
+        ],
+    }
+)
+
+
+class Clock:
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def engine(**options: Any) -> Engine:
+    options.setdefault("consent_log", None)
+    options.setdefault("clock", Clock())
+    return Engine(POLICY, ["key"], **options)
+
+
+def token(e: Engine, granted: list[str], at: float = NOW, n: int = 0) -> str:
+    consent = choose(
+        POLICY, granted, gpc=False, accept_all=False, method="api", now=at, consent_id=f"id{n:08d}"
+    )
+    return e.codec.dumps(consent)
+
+
+def http_date(when: float) -> str:
+    return formatdate(when, usegmt=True)
+
+
+def respond(e: Engine, cookie: str | None, set_cookies: list[str], *, host: str = "example.com",
+            scheme: str = "https", gpc: bool = False, raw: bool = False) -> list[str]:  # fmt: skip
+    exchange = e.begin(e.facts(host, scheme, "/"), cookie, gpc=gpc)
+    if raw:
+        values = exchange.response_headers_raw([v.encode() for v in set_cookies])
+        return [v.decode() for v in values]
+    return exchange.response_headers(set_cookies)
+
+
+# -- one visitor's consent never decides another's ----------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["str", "raw"])
+def test_a_cached_decision_is_never_another_visitors(raw: bool) -> None:
+    e = engine()
+    yes, no = f"cw_consent={token(e, ['performance'], n=1)}", f"cw_consent={token(e, [], n=2)}"
+    header = "_ga=GA1.1.1.1; Max-Age=3600; Path=/"
+    for _ in range(3):  # interleaved, so every answer after the first comes from a cache
+        assert respond(e, yes, [header], raw=raw) == ["_ga=GA1.1.1.1; Max-Age=3600; Path=/"]
+        assert respond(e, no, [header], raw=raw) == []
+        assert respond(e, None, [header], raw=raw) == []
+    assert len(e._judged_raw if raw else e._judged) == 2  # one judgement per granted set
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["str", "raw"])
+def test_a_cached_decision_is_never_another_hosts(raw: bool) -> None:
+    e = engine()
+    visitor = f"cw_consent={token(e, ['targeting'])}"
+    header = "ads=1; Max-Age=60; Domain=example.com"
+    for _ in range(3):
+        assert respond(e, visitor, [header], host="www.example.com", raw=raw) == [header]
+        assert respond(e, visitor, [header], host="other.org", raw=raw) == []
+
+
+def test_the_same_cookie_header_under_gpc_or_https_is_another_request() -> None:
+    e = engine()
+    cookie = "_ga=1; ads=2"  # no consent cookie: GPC and the scheme decide what is seen
+    for _ in range(2):
+        plain = e.begin(e.facts("example.com", "http", "/"), cookie)
+        gpc = e.begin(e.facts("example.com", "http", "/"), cookie, gpc=True)
+        https = e.begin(e.facts("example.com", "https", "/"), cookie)
+        assert (plain.consent.gpc, gpc.consent.gpc) == (False, True)
+        assert not any(d.endswith("; Secure") for d in plain.deletions)
+        assert all(d.endswith("; Secure") for d in https.deletions)
+
+
+def test_requests_share_no_mutable_state() -> None:
+    e = engine()
+    cookie = f"_ga=1; cw_consent={token(e, [])}"
+    first = e.begin(e.facts("example.com", "http", "/"), cookie)
+    first.deletions.append("mine=; Max-Age=0")
+    first.response_headers(["sessionid=1"])
+    second = e.begin(e.facts("example.com", "http", "/"), cookie)
+    assert second.deletions == ["_ga=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"]
+    assert second.decisions == []
+
+
+def test_visitors_through_the_asgi_adapter_each_get_their_own_answer() -> None:
+    warden = CookieWarden(_cookie_app, policy=POLICY, secret_keys=["key"], consent_log=None,
+                          clock=Clock())  # fmt: skip
+    e = warden.engine
+    visitors = {
+        f"cw_consent={token(e, ['performance', 'targeting'], n=3)}": ["_ga", "ads", "sessionid"],
+        f"cw_consent={token(e, ['performance'], n=4)}": ["_ga", "sessionid"],
+        f"cw_consent={token(e, [], n=5)}": ["sessionid"],
+        "": ["sessionid"],
+    }
+    order = list(visitors) * 5
+    random.Random(1).shuffle(order)
+    for cookie in order:
+        assert sorted(_names(_call_asgi(warden, cookie))) == visitors[cookie]
+
+
+def test_visitors_through_the_wsgi_adapter_each_get_their_own_answer() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Set-Cookie", v.decode()) for v in _PAGE])
+        return [b"ok"]
+
+    warden = CookieWardenWSGI(app, policy=POLICY, secret_keys=["key"], consent_log=None,
+                              clock=Clock())  # fmt: skip
+    e = warden.engine
+    yes, no = f"cw_consent={token(e, ['performance'], n=6)}", f"cw_consent={token(e, [], n=7)}"
+    for _ in range(3):
+        for cookie, expected in ((yes, ["_ga", "sessionid"]), (no, ["sessionid"])):
+            got: list[Any] = []
+            environ = {"HTTP_HOST": "www.example.com", "HTTP_COOKIE": cookie, "PATH_INFO": "/"}
+            warden(environ, lambda status, headers, exc_info=None, got=got: got.append(headers))
+            assert sorted(v.split("=", 1)[0] for _, v in got[0]) == expected
+
+
+# -- a decision that depends on the clock is never reused once it moves --------------------------
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["str", "raw"])
+def test_a_deletion_by_expires_follows_the_clock(raw: bool) -> None:
+    clock = Clock()
+    e = engine(clock=clock)
+    visitor = f"cw_consent={token(e, ['performance'])}"
+    header = f"_ga=1; Expires={http_date(NOW + 60)}"
+    assert respond(e, visitor, [header], raw=raw) == [header]
+    assert e.begin(e.facts("example.com", "https", "/"), visitor).consent.decided
+    clock.now = NOW + 61  # the same header is now a deletion, which passes even when refused
+    refused = f"cw_consent={token(e, [], n=9)}"
+    exchange = e.begin(e.facts("example.com", "https", "/"), refused)
+    assert exchange.response_headers([header]) == [header]
+    assert exchange.decisions[0].reason is Reason.DELETION
+    clock.now = NOW  # and back: a cookie again, which a refusal drops
+    assert respond(e, refused, [header], raw=raw) == []
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["str", "raw"])
+def test_a_capped_expires_is_cut_from_the_current_time_every_time(raw: bool) -> None:
+    clock = Clock()
+    e = engine(clock=clock)
+    visitor = f"cw_consent={token(e, ['performance'])}"
+    header = f"_ga=1; Expires={http_date(NOW + 3 * 365 * DAY)}; Max-Age={3 * 365 * DAY}"
+    for moved in (0, 0.4, 1, 2, DAY, 9 * DAY):
+        clock.now = NOW + moved
+        capped = datetime.fromtimestamp(int(clock.now) + 365 * DAY, UTC)
+        expected = f"_ga=1; Expires={_format_date(capped)}; Max-Age={365 * DAY}"
+        assert respond(e, visitor, [header], raw=raw) == [expected], moved
+
+
+def test_an_expires_within_the_limit_is_kept_until_the_clock_makes_it_a_cut() -> None:
+    clock = Clock()
+    e = engine(clock=clock)
+    visitor = f"cw_consent={token(e, ['performance'], at=NOW - 2 * DAY)}"
+    header = f"_ga=1; Expires={http_date(NOW + 300 * DAY)}"
+    clock.now = NOW - 2 * DAY  # 302 days before Expires: within the 365-day cap
+    assert respond(e, visitor, [header]) == [header]
+    clock.now = NOW - 80 * DAY  # the clock went back: 380 days ahead is now beyond it
+    visitor = f"cw_consent={token(e, ['performance'], at=clock.now, n=1)}"
+    cut = _format_date(datetime.fromtimestamp(int(clock.now) + 365 * DAY, UTC))
+    assert respond(e, visitor, [header]) == [f"_ga=1; Expires={cut}"]
+
+
+def test_a_cached_consent_expires_with_the_clock() -> None:
+    clock = Clock()
+    e = engine(clock=clock)
+    cookie = f"_ga=1; cw_consent={token(e, ['performance'])}"
+    assert e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+    clock.now = NOW + 10 * DAY - 1
+    assert e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+    clock.now = NOW + 10 * DAY  # consent_max_age is up
+    exchange = e.begin(e.facts("example.com", "https", "/"), cookie)
+    assert not exchange.consent.decided
+    assert exchange.app_cookie_header == cookie.split("; ")[1]  # _ga is hidden again...
+    assert exchange.deletions[0].startswith("_ga=;")  # ...and cleared
+    clock.now = NOW  # and when the clock goes back, the cookie counts again
+    assert e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+
+
+def test_a_consent_from_the_future_counts_once_the_clock_catches_up() -> None:
+    clock = Clock()
+    e = engine(clock=clock)
+    cookie = f"cw_consent={token(e, ['performance'], at=NOW + 2 * CLOCK_SKEW)}"
+    assert not e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+    assert e.stats()[("consent", "future", "-")] == 1
+    clock.now = NOW + CLOCK_SKEW
+    assert e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+
+
+def test_deletions_and_decisions_are_counted_and_logged_on_every_cached_use(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    e = engine()
+    cookie = f"_ga=1; cw_consent={token(e, [])}"
+    with caplog.at_level(logging.INFO, logger="cookiewarden"):
+        for raw in (False, True, False, True):
+            respond(e, cookie, ["ads=1; Max-Age=60", "sessionid=1"], raw=raw)
+    stats = e.stats()
+    assert stats[("clear", "refused-category", "performance")] == 4
+    assert stats[("drop", "refused-category", "targeting")] == 4
+    assert stats[("keep", "allowed", "necessary")] == 4
+    assert sum("expiring Set-Cookie '_ga'" in r.getMessage() for r in caplog.records) == 4
+    assert sum("dropped Set-Cookie 'ads'" in r.getMessage() for r in caplog.records) == 4
+    assert e.counters == stats
+
+
+# -- the bound holds -----------------------------------------------------------------------------
+
+
+def test_every_cache_stays_within_its_bound() -> None:
+    e = engine()
+    caches = {
+        "_verified": e._verified,
+        "_requests": e._requests,
+        "_judged": e._judged,
+        "_judged_raw": e._judged_raw,
+        "_responses": e._responses,
+        "_facts": e._facts,
+        "_shapes": e._shapes,
+    }
+    limits = {name: cache.limit for name, cache in caches.items()}
+    for n in range(max(limits.values()) + 500):
+        cookie = f"sessionid={n}; cw_consent={token(e, ['performance'], n=n)}" if n < 5000 else ""
+        exchange = e.begin(e.facts(f"h{n}.example.com", "https", f"/{n}"), cookie or f"x={n}")
+        exchange.response_headers([f"_ga={n}; Max-Age={60 + n}"])  # a new shape every time
+        for _ in range(2):  # a response is kept whole on its second sighting
+            exchange.response_headers_raw([f"_ga={n}; Max-Age=60".encode(), b"sessionid=1"])
+        for name, cache in caches.items():
+            assert len(cache) <= limits[name], name
+    assert all(len(cache) > 0 for cache in caches.values())
+
+
+def test_oversized_keys_are_worked_out_but_not_kept() -> None:
+    e = engine()
+    huge_value = "v" * 3000
+    exchange = e.begin(e.facts("example.com", "https", "/"), f"big={'x' * 5000}")
+    exchange.response_headers([f"sessionid={huge_value}"])
+    exchange.response_headers_raw([f"sessionid={huge_value}".encode()] * 2)
+    assert len(e._requests) == len(e._judged) == len(e._judged_raw) == len(e._responses) == 0
+    assert exchange.decisions[0].header == f"sessionid={huge_value}"
+
+
+# -- cached answers are fresh answers ------------------------------------------------------------
+
+_NAMES = ["sessionid", "_ga", "_ga_X", "ads", "__Host-x", "__Secure-y", "other", ""]
+_ATTRIBUTES = [
+    "Max-Age=-1", "Max-Age=0", "Max-Age=60", f"Max-Age={800 * DAY}", "Domain=example.com",
+    "Domain=co.uk", "Domain=other.org", "Domain=www.example.com", "Path=/", "Path=/x", "Secure",
+    "HttpOnly", "SameSite=None", "SameSite=Lax", "Partitioned", "Priority=High",
+]  # fmt: skip
+
+
+def _random_header(rng: random.Random, now: float) -> str:
+    name = rng.choice(_NAMES)
+    parts = [f"{name}={rng.choice(['1', 'a=b', ''])}" if name else rng.choice(["v", "a=b"])]
+    for _ in range(rng.randint(0, 4)):
+        if rng.random() < 0.3:
+            offset = rng.choice([-DAY, -1, 0, 1, 100, 40 * DAY, 800 * DAY])
+            parts.append(f"Expires={http_date(now + offset)}")
+        else:
+            parts.append(rng.choice(_ATTRIBUTES))
+    return "; ".join(parts)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_cached_engine_answers_what_decide_answers_afresh(seed: int) -> None:
+    rng = random.Random(seed)
+    clock = Clock()
+    e = engine(clock=clock)
+    consents = [
+        Consent(frozenset({"necessary", *granted}), True, "v1")
+        for granted in ([], ["performance"], ["performance", "targeting"])
+    ]
+    hosts = ["example.com", "www.example.com", "10.0.0.1", "other.org"]
+    headers = [_random_header(rng, NOW) for _ in range(40)]
+    for _ in range(1500):
+        clock.now += rng.choice([0, 0.5, 1, 3600, -1, 200 * DAY, -300 * DAY])
+        header, consent = rng.choice(headers), rng.choice(consents)
+        facts = e.facts(rng.choice(hosts), rng.choice(["http", "https"]), "/")
+        fresh = decide(header, policy=POLICY, consent=consent, facts=facts, now=clock.now)
+        assert e.decide(header, consent, facts) == fresh
+        exchange = e.begin(facts, None)
+        exchange.consent = consent
+        raw = exchange.response_headers_raw([header.encode(), b"sessionid=1"])
+        assert exchange.decisions[0] == fresh
+        assert raw[: 1 if fresh.header is not None else 0] == (
+            [fresh.header.encode()] if fresh.header is not None else []
+        )
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_judgement_reads_nothing_of_the_visitor_but_what_the_keys_hold(seed: int) -> None:
+    # The engine caches judge() under (header, host, secure, granted categories): a consent
+    # that differs in anything else, or a request path, must not change a judgement. A rule
+    # that comes to read more (the path, the consent id...) must join the keys first.
+    rng = random.Random(seed)
+    for _ in range(300):
+        header = _random_header(rng, NOW)
+        granted = frozenset({"necessary", *rng.sample(["performance", "targeting"], 1)})
+        host, secure = rng.choice(["example.com", "10.0.0.1"]), rng.random() < 0.5
+        seen = {
+            repr(judge(header, policy=POLICY, consent=consent, facts=facts))
+            for consent in (
+                Consent(granted, True, "v1", "id-aaaaaaaa", int(NOW), gpc=False, method="api"),
+                Consent(granted, False, "v1", None, None, gpc=True),
+            )
+            for facts in (RequestFacts(host, secure, "/"), RequestFacts(host, secure, "/a/b"))
+        }
+        assert len(seen) == 1, header
+
+
+def test_judge_leaves_to_the_clock_only_what_depends_on_it() -> None:
+    facts = Engine(POLICY, ["key"], consent_log=None).facts("example.com", "https", "/")
+    consent = Consent(frozenset({"necessary", "performance"}), True, "v1")
+
+    def judged(header: str) -> object:
+        return judge(header, policy=POLICY, consent=consent, facts=facts)
+
+    assert not isinstance(judged("_ga=1; Max-Age=99999999"), Pending)  # Max-Age: no clock
+    assert not isinstance(judged("_ga=1; Max-Age=0; Expires=Thu, 01 Jan 2099 00:00:00 GMT"),
+                          Pending)  # fmt: skip
+    assert isinstance(judged("_ga=1; Expires=Thu, 01 Jan 2099 00:00:00 GMT"), Pending)
+    assert isinstance(judged("ads=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT"), Pending)  # deletion?
+    assert judged("ads=1; Max-Age=60").action is Action.DROP  # type: ignore[attr-defined]
+
+
+_VALUES = ["", "x=y", '"q"', "é", "__Secure-x", " padded ", "v" * 4000, "v" * 4100, "bad\x01"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_revalued_judgement_is_the_judgement_of_the_other_value(seed: int) -> None:
+    rng = random.Random(seed)
+    facts = Engine(POLICY, ["key"], consent_log=None).facts("www.example.com", "https", "/")
+    times = (NOW - 400 * DAY, NOW - 1, NOW, NOW + 0.5, NOW + 1, NOW + 40 * DAY, NOW + 900 * DAY)
+    pending = 0
+    for _ in range(400):
+        granted = rng.sample(["performance", "targeting"], rng.randint(0, 2))
+        consent = Consent(frozenset({"necessary", *granted}), True, "v1")
+        template = _random_header(rng, NOW)
+        split = value_free(template)
+        judged = judge(template, policy=POLICY, consent=consent, facts=facts)
+        if split is None or (isinstance(judged, Decision) and judged.cookie is None):
+            continue
+        name, attributes, _ = split
+        if isinstance(judged, Pending):
+            pending += 1
+            judged.finish(NOW)  # what finish makes on first use is made afresh when revalued
+        for value in rng.sample(_VALUES, 4):
+            header = (
+                f" {name} ={value};{attributes}"
+                if rng.random() < 0.2
+                else f"{name}={value};{attributes}"
+            )
+            other = value_free(header)
+            fresh = judge(header, policy=POLICY, consent=consent, facts=facts)
+            if other is None:  # the value is what the parse refuses: never revalued
+                assert not isinstance(fresh, Decision) or fresh.cookie is None or fresh.name != name
+                continue
+            assert other[:2] == (name, attributes)
+            revalued = revalue(judged, header, other[2])
+            if isinstance(fresh, Pending):
+                assert isinstance(revalued, Pending)
+                for now in rng.sample(times, 4):
+                    assert revalued.finish(now) == fresh.finish(now), (header, now)
+            else:
+                assert revalued == fresh
+    assert pending > 20
+
+
+def test_unique_values_are_judged_by_their_shape_through_the_engine() -> None:
+    e = engine()
+    visitor = f"cw_consent={token(e, ['performance'])}"
+    for n in range(50):
+        assert respond(e, visitor, [f"_ga=GA1.1.{n}; Max-Age={800 * DAY}; Path=/"], raw=n % 2) == [
+            f"_ga=GA1.1.{n}; Max-Age={365 * DAY}; Path=/"
+        ]
+        assert respond(e, None, [f"_ga=GA1.1.{n}; Max-Age=60"]) == []  # another visitor
+    assert len(e._shapes) == 2
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "a=1; Max-Age=60; Domain=example.com; Path=/; Secure; HttpOnly; SameSite=Lax; X=1",
+        "a=1",
+        "nameless",
+        "a=1; Partitioned; Secure",
+        "a=; Priority=High",
+    ],
+)
+def test_the_expires_template_renders_as_to_header(header: str) -> None:
+    cookie = parse_set_cookie(header)
+    assert cookie is not None
+    head, tail = _expires_template(cookie)
+    for when in (datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(1999, 12, 31, tzinfo=UTC)):
+        expected = cookie.with_changes(expires=when).to_header()
+        assert head + _format_date(when) + tail == expected
+        later = when + timedelta(seconds=1)
+        assert head + _format_date(later) + tail == cookie.with_changes(expires=later).to_header()
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+_PAGE = [
+    b"sessionid=s; Path=/; HttpOnly",
+    b"_ga=GA1.1.1.1; Max-Age=3600; Path=/",
+    b"ads=a; Max-Age=60; Domain=example.com",
+]
+
+
+async def _cookie_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    headers = [(b"content-type", b"text/plain"), *((b"set-cookie", v) for v in _PAGE)]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _call_asgi(warden: CookieWarden, cookie: str) -> list[tuple[bytes, bytes]]:
+    headers = [(b"host", b"www.example.com")]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    scope = {"type": "http", "method": "GET", "scheme": "https", "path": "/", "headers": headers}
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(warden(scope, receive, send))
+    return list(sent[0]["headers"])
+
+
+def _names(headers: list[tuple[bytes, bytes]]) -> list[str]:
+    return [v.decode().split("=", 1)[0] for k, v in headers if k == b"set-cookie"]
