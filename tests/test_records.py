@@ -713,3 +713,51 @@ def test_middleware_records_concurrent_choices_once_across_an_outage(
     assert rows == [(total, total)]
     methods = _admin(postgres, f"SELECT DISTINCT method FROM {TABLE}")
     assert methods == [("banner",)]
+
+
+@pytest.mark.postgres
+def test_cli_migrates_and_exports_postgres_records(postgres: PostgresServer) -> None:
+    """`cookiewarden migrate` and `cookiewarden records` against a live PostgreSQL server."""
+    import shutil
+    import subprocess
+    import sys
+
+    from cookiewarden.records_postgres import PostgresSink
+
+    if not postgres.running:
+        postgres.start()
+    _admin(postgres, f"DROP TABLE IF EXISTS {TABLE}")
+    exe = shutil.which("cookiewarden") or str(Path(sys.executable).parent / "cookiewarden")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([exe, *args], capture_output=True, text=True, timeout=60, check=False)
+
+    migrated = cli("migrate", postgres.url)
+    assert migrated.returncode == 0, migrated.stderr
+    assert _admin(postgres, f"SELECT count(*) FROM {TABLE}") == [(0,)]
+    first, second = (
+        make("visitor-1", T0),
+        make(
+            "visitor-1",
+            T0 + 60,
+            granted=("necessary",),
+            refused=("performance", "targeting"),
+            method="withdraw",
+        ),
+    )
+    with PostgresSink(postgres.url) as sink:
+        for record in (first, second, make("visitor-2", T0 + 120)):
+            sink.write(record)
+    by_id = cli("records", postgres.url, "--consent-id", "visitor-1")
+    assert by_id.returncode == 0, by_id.stderr
+    rows = [ConsentRecord.from_dict(json.loads(line)) for line in by_id.stdout.splitlines()]
+    assert rows == [first, second]
+    since = cli("records", postgres.url, "--since", "1970-01-01T00:00:00Z", "--format", "jsonl")
+    assert since.returncode == 0, since.stderr
+    assert len(since.stdout.splitlines()) == 3
+    unreachable = cli(
+        "records", f"postgresql://postgres@127.0.0.1:{free_port()}/x", "--consent-id", "a"
+    )
+    assert unreachable.returncode != 0
+    assert unreachable.stderr.startswith("cookiewarden: error:")
+    assert "Traceback" not in unreachable.stderr
