@@ -86,6 +86,22 @@ OPTIONS_PAGE = """<!doctype html>
 <body><h1>Options</h1></body>
 </html>
 """
+ELSEWHERE_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Consent is not required here</title>
+  <script src="/elsewhere/_consent/banner.js" defer></script>
+</head>
+<body>
+  <h1>Elsewhere</h1>
+  <button type="button" data-cookiewarden-open>Cookie settings</button>
+  <script type="text/plain" data-cookiewarden-category="performance">
+    window.gatedRan = true;
+  </script>
+</body>
+</html>
+"""
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -123,7 +139,29 @@ def _site() -> Any:
         ],
     )
 
+    def elsewhere_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(ELSEWHERE_PAGE)
+
+    # A region where consent is not required (consent_required answers False), with its own
+    # consent API, which the banner finds from its own src.
+    elsewhere = Starlette(
+        routes=[Route("/elsewhere/", elsewhere_page)],
+        middleware=[
+            Middleware(
+                CookieWarden,
+                policy=fastapi_app.POLICY,
+                secret_keys=[fastapi_app.SECRET],
+                consent_log=None,
+                consent_path="/elsewhere/_consent",
+                consent_required=lambda request: False,
+            )
+        ],
+    )
+
     async def site(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/elsewhere/"):
+            await elsewhere(scope, receive, send)
+            return
         own = scope["type"] == "http" and scope["path"] in ("/csp", "/options")
         await (pages if own else fastapi_app.app)(scope, receive, send)
 
@@ -495,3 +533,17 @@ def _screenshot(visit: Visit, name: str) -> None:
     assert png.startswith(b"\x89PNG")
     if os.environ.get("COOKIEWARDEN_SCREENSHOTS") == "1":
         (ROOT / "docs" / name).write_bytes(png)
+
+
+def test_where_consent_is_not_required_the_banner_waits_to_be_opened(visit: Visit) -> None:
+    visit.goto("/elsewhere/")
+    expect(_dialog(visit)).to_be_hidden()
+    assert visit.page.evaluate("window.cookiewarden.consent.required") is False
+    assert visit.page.evaluate("window.cookiewarden.consent.decided") is False
+    assert visit.page.evaluate("window.gatedRan") is True  # undecided, not required: granted
+    # Still reachable: it opens from the page's control, and closes without a choice.
+    visit.page.get_by_role("button", name="Cookie settings").click()
+    expect(_dialog(visit)).to_be_visible()
+    visit.page.get_by_role("button", name="Close").click()
+    expect(_dialog(visit)).to_be_hidden()
+    assert "cw_consent" not in visit.jar()

@@ -10,11 +10,13 @@ answers afresh, for any header, visitor and time.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -489,3 +491,122 @@ def _call_asgi(warden: CookieWarden, cookie: str) -> list[tuple[bytes, bytes]]:
 
 def _names(headers: list[tuple[bytes, bytes]]) -> list[str]:
     return [v.decode().split("=", 1)[0] for k, v in headers if k == b"set-cookie"]
+
+
+# -- beyond the basics: what the new options add to the keys, or keep out of the caches ----------
+
+
+def policy_with(**overrides: Any) -> Policy:
+    data: dict[str, Any] = {
+        "version": "v1",
+        "consent_max_age": "10d",
+        "categories": {"necessary": {"necessary": True}, "performance": {}, "targeting": {}},
+        "cookies": [
+            {"name": "sessionid", "category": "necessary"},
+            {"name": "_ga", "category": "performance", "lifetime": "2y"},
+        ],
+    }
+    data.update(overrides)
+    return Policy.from_dict(data)
+
+
+def test_consent_required_is_part_of_the_request_key() -> None:
+    def in_eu(request: Any) -> bool:
+        return request.headers.get("cf-ipcountry") == "FR"
+
+    e = engine(consent_required=in_eu)
+    cookie = "_ga=1"  # no consent cookie: whether consent is required decides what is seen
+    facts = e.facts("example.com", "https", "/")
+    for _ in range(3):  # interleaved, so every answer after the first could come from a cache
+        fr = e.begin(facts, cookie, headers=[("CF-IPCountry", "FR")])
+        us = e.begin(facts, cookie, headers=[("CF-IPCountry", "US")])
+        assert (fr.required, us.required) == (True, False)
+        assert fr.consent.granted == {"necessary"} and fr.app_cookie_header == ""
+        assert us.consent.granted == POLICY.category_keys and us.app_cookie_header is None
+        assert fr.deletions and not us.deletions
+    for cookie in (None, ""):  # and without cookies
+        assert e.begin(facts, cookie, headers=[("CF-IPCountry", "US")]).consent.granted == (
+            POLICY.category_keys
+        )
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["str", "raw"])
+def test_the_hook_sees_every_request_even_for_a_response_seen_before(raw: bool) -> None:
+    seen: list[str] = []
+
+    def no_ads_on_checkout(event: Any) -> Any:
+        seen.append(event.request.path)
+        return "drop" if event.request.path == "/checkout" else None
+
+    e = engine(on_decision=no_ads_on_checkout)
+    visitor = f"cw_consent={token(e, ['performance'])}"
+    header = "_ga=1; Max-Age=60"
+    for _ in range(3):
+        for path, expected in (("/", [header]), ("/checkout", [])):
+            exchange = e.begin(e.facts("example.com", "https", path), visitor, headers=[])
+            if raw:
+                out = [v.decode() for v in exchange.response_headers_raw([header.encode()])]
+            else:
+                out = exchange.response_headers([header])
+            assert out == expected, path
+    assert seen == ["/", "/checkout"] * 3
+    assert e.stats()[("drop", "hook", "performance")] == 3
+    assert e.stats()[("keep", "allowed", "performance")] == 3
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["str", "raw"])
+def test_hardening_by_the_request_scheme_is_never_reused_across_schemes(raw: bool) -> None:
+    e = Engine(
+        policy_with(secure="same-as-request", same_site_min="lax"),
+        ["key"],
+        consent_log=None,
+        clock=Clock(),
+    )
+    for _ in range(3):
+        assert respond(e, None, ["sessionid=1"], scheme="https", raw=raw) == [
+            "sessionid=1; Secure; SameSite=Lax"
+        ]
+        assert respond(e, None, ["sessionid=1"], scheme="http", raw=raw) == [
+            "sessionid=1; SameSite=Lax"
+        ]
+        # A value seen before in another shape (revalue) is hardened alike.
+        assert respond(e, None, ["sessionid=2"], scheme="http", raw=raw) == [
+            "sessionid=2; SameSite=Lax"
+        ]
+
+
+def test_a_cached_refusal_expires_after_consent_max_age_refused() -> None:
+    clock = Clock()
+    e = Engine(policy_with(consent_max_age_refused="2d"), ["key"], consent_log=None, clock=clock)
+    refusal = choose(e.policy, [], gpc=False, accept_all=False, method="api", now=NOW)
+    cookie = f"_ga=1; cw_consent={e.codec.dumps(refusal)}"
+    assert e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+    clock.now = NOW + 2 * DAY - 1
+    assert e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+    clock.now = NOW + 2 * DAY  # the refusal is up, long before consent_max_age
+    assert not e.begin(e.facts("example.com", "https", "/"), cookie).consent.decided
+
+
+def test_a_cached_adopted_consent_expires_with_the_clock() -> None:
+    clock = Clock()
+    e = Engine(
+        policy_with(),
+        ["key"],
+        consent_log=None,
+        clock=clock,
+        consent_sources=["cookiewarden", "cookieconsent"],
+    )
+    iso = datetime.fromtimestamp(NOW, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    value = {"categories": ["performance"], "revision": 0, "lastConsentTimestamp": iso}
+    cookie = "cc_cookie=" + quote(json.dumps(value))
+    facts = e.facts("example.com", "https", "/")
+    assert e.begin(facts, cookie).consent.granted == {"necessary", "performance"}
+    clock.now = NOW + 10 * DAY - 1
+    assert e.begin(facts, cookie).consent.decided
+    clock.now = NOW + 10 * DAY  # consent_max_age holds for adopted choices too
+    assert not e.begin(facts, cookie).consent.decided
+    # A signed cookie in the same header wins over the adopted one while it is valid.
+    clock.now = NOW
+    signed = choose(e.policy, [], gpc=False, accept_all=False, method="api", now=NOW)
+    both = f"{cookie}; cw_consent={e.codec.dumps(signed)}"
+    assert e.begin(facts, both).consent.granted == {"necessary"}

@@ -91,6 +91,24 @@ def test_check_summarises_a_valid_policy() -> None:
     assert "note: _ga declares 2 years; max_age caps it at 1 year" in out
 
 
+def test_check_names_the_keys_beyond_the_basics(tmp_path: Path) -> None:
+    policy = tmp_path / "more.toml"
+    policy.write_text(
+        'version = "1"\nmode = "opt-out"\nsecure = "same-as-request"\n'
+        'same_site_min = "lax"\nconsent_max_age_refused = "30d"\n'
+        "[categories.necessary]\nnecessary = true\n"
+        '[[cookies]]\nname = "sid"\ncategory = "necessary"\nhttp_only = true\n'
+    )
+    result = run("check", policy)
+    assert result.returncode == 0, result.stderr
+    assert "consent_max_age_refused: 30 days" in result.stdout
+    assert "mode: opt-out" in result.stdout
+    assert "hardening: secure=same-as-request; same_site_min=lax; http_only: sid" in result.stdout
+    plain = run("check", POLICY).stdout
+    for absent in ("  mode:", "  hardening:", "consent_max_age_refused"):
+        assert absent not in plain, absent
+
+
 def test_check_bad_policy_is_one_policy_error_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(

@@ -650,3 +650,59 @@ def test_mutated_value_never_raises_and_never_changes_meaning(
 def test_round_trip_property(granted: set[str], issued_at: int, age: int, method: str) -> None:
     consent = choose(POLICY, granted, gpc=False, accept_all=False, method=method, now=issued_at)
     assert CODEC.loads(CODEC.dumps(consent), now=issued_at + age) == (consent, "ok")
+
+
+# -- opt-out and the lifetime of a refusal ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gpc", "required", "granted"),
+    [
+        pytest.param(False, True, {"necessary"}, id="opt-in"),
+        pytest.param(True, True, {"necessary"}, id="opt-in-gpc"),
+        pytest.param(False, False, set(ALL), id="opt-out-grants-everything"),
+        pytest.param(True, False, set(ALL) - {"targeting"}, id="opt-out-gpc-refuses-its-own"),
+    ],
+)
+def test_undecided_consent_by_mode_and_gpc(gpc: bool, required: bool, granted: set[str]) -> None:
+    consent = Consent.undecided(POLICY, gpc=gpc, required=required)
+    assert consent.granted == granted
+    assert consent.decided is False
+    assert consent.gpc is gpc
+
+
+def test_resolve_shapes_only_the_undecided_result_by_required() -> None:
+    codec = make_codec()
+    nothing, _ = codec.resolve([], now=NOW, gpc=False, required=False)
+    assert nothing.granted == ALL and not nothing.decided
+    refusal = codec.dumps(choose(POLICY, [], gpc=False, accept_all=False, method="api", now=NOW))
+    chosen, reason = codec.resolve([refusal], now=NOW, gpc=False, required=False)
+    assert reason == "ok"
+    assert chosen.granted == {"necessary"} and chosen.decided  # a choice always wins
+
+
+REFUSAL_POLICY = Policy.from_dict(
+    {
+        "version": "2026-11-01",
+        "consent_max_age": "180d",
+        "consent_max_age_refused": "30d",
+        "categories": {"necessary": {"necessary": True}, "performance": {}},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("granted", "age", "reason"),
+    [
+        pytest.param([], 30 * DAY - 1, "ok", id="refusal-last-second"),
+        pytest.param([], 30 * DAY, "expired", id="refusal-expired"),
+        pytest.param(["performance"], 30 * DAY, "ok", id="choice-still-valid"),
+        pytest.param(["performance"], 180 * DAY, "expired", id="choice-expired"),
+    ],
+)
+def test_a_refusal_counts_for_consent_max_age_refused(
+    granted: list[str], age: int, reason: str
+) -> None:
+    codec = make_codec(policy=REFUSAL_POLICY)
+    choice = choose(REFUSAL_POLICY, granted, gpc=False, accept_all=False, method="api", now=NOW)
+    assert codec.loads(codec.dumps(choice), now=NOW + age)[1] == reason

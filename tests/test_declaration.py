@@ -249,3 +249,20 @@ def test_category_without_cookies_says_so() -> None:
         cookies=[],
     )
     assert STRINGS["no_cookies"] in render_markdown(policy)
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_html], ids=["md", "html"])
+def test_full_policy_says_how_long_a_refusal_is_kept_when_it_differs(
+    example_policy: Policy, render: Any
+) -> None:
+    sentence = "If you refuse every optional cookie, that choice is kept for"
+    assert sentence not in render(example_policy, full=True)
+    shorter = Policy.from_dict(
+        {
+            "version": "1",
+            "consent_max_age_refused": "30d",
+            "categories": {"necessary": {"necessary": True}, "performance": {}},
+        }
+    )
+    assert f"{sentence} 30 days." in render(shorter, full=True)
+    assert json.loads(render_json(shorter))["consent_max_age_refused"] == 30 * 86400

@@ -17,6 +17,7 @@ from cookiewarden.explain import (
     refused_deletions,
     requested_lifetime,
 )
+from cookiewarden.hooks import RequestInfo, apply_hook
 from cookiewarden.setcookie import SetCookie
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
@@ -286,6 +287,24 @@ def consent(granted: frozenset[str]) -> Consent:
             "Asked for 5 years; cut to 1 year by the policy's max_age.",
             id="capped-undeclared-by-max-age",
         ),
+        pytest.param(
+            {"secure": "always", "same_site_min": "lax"},
+            "sessionid=1; SameSite=None; Secure",
+            ALL,
+            WWW,
+            Reason.HARDENED,
+            "The policy hardens cookies: SameSite=Lax added.",
+            id="hardened-samesite",
+        ),
+        pytest.param(
+            {"secure": "always"},
+            "sessionid=1",
+            ALL,
+            WWW,
+            Reason.HARDENED,
+            "The policy hardens cookies: Secure added.",
+            id="hardened-secure",
+        ),
     ],
 )
 def test_describe_says_why_in_one_sentence(
@@ -322,8 +341,25 @@ def test_describe_has_a_sentence_for_every_reason() -> None:
         "partitioned-insecure",
         "session-cookie",
         "lifetime-capped",
+        "hardened",
+        "hook",  # made by cookiewarden.hooks, not decide: test_describe_the_hook_s_decisions
     }
     assert {r.value for r in Reason} == ids
+
+
+def test_describe_the_hook_s_decisions() -> None:
+    facts = RequestFacts(host=WWW, secure=False)
+    request = RequestInfo.build(facts, ())
+    kept = decide("lang=1; Max-Age=60", policy=POLICY, consent=consent(ALL), facts=facts, now=NOW)
+    dropped, _ = apply_hook(lambda e: "drop", kept, request, now=NOW)
+    assert describe(dropped, POLICY, facts=facts, now=NOW) == (
+        "Dropped by the site's on_decision hook."
+    )
+    assert kept.cookie is not None
+    tighter, _ = apply_hook(lambda e: kept.cookie.with_changes(max_age=1), kept, request, now=NOW)  # type: ignore[union-attr]
+    assert describe(tighter, POLICY, facts=facts, now=NOW) == (
+        "Made stricter by the site's on_decision hook."
+    )
 
 
 # -- small helpers -------------------------------------------------------------------------------

@@ -243,3 +243,63 @@ def test_consent_cookie_is_always_declared_necessary() -> None:
     assert rule is not None
     assert rule.category == "necessary"
     assert rule.lifetime == 30 * 86400
+
+
+# -- beyond the basics: mode, hardening, refusal lifetime --------------------------------------
+
+
+def test_new_keys_default_to_the_basic_behaviour() -> None:
+    policy = Policy.from_dict(base())
+    assert policy.mode == "opt-in"
+    assert (policy.secure, policy.same_site_min) == (None, None)
+    assert policy.consent_max_age_refused == policy.consent_max_age
+    assert not any(rule.http_only for rule in policy.cookies if rule.name != CONSENT_COOKIE)
+
+
+def test_new_keys_are_read() -> None:
+    cookies = [{"name": "sessionid", "category": "necessary", "http_only": True}]
+    policy = Policy.from_dict(
+        base(
+            mode="opt-out",
+            secure="same-as-request",
+            same_site_min="Strict",
+            consent_max_age="180d",
+            consent_max_age_refused="30d",
+            cookies=cookies,
+        )
+    )
+    assert policy.mode == "opt-out"
+    assert policy.secure == "same-as-request"
+    assert policy.same_site_min == "strict"
+    assert policy.consent_max_age_refused == 30 * 86400
+    assert policy.lookup("sessionid").http_only is True  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        pytest.param({"mode": "opt_in"}, "mode", id="mode"),
+        pytest.param({"mode": True}, "mode", id="mode-bool"),
+        pytest.param({"secure": "yes"}, "secure", id="secure"),
+        pytest.param({"secure": True}, "secure", id="secure-bool"),
+        pytest.param({"same_site_min": "none"}, "same_site_min", id="same-site-none"),
+        pytest.param({"consent_max_age_refused": "0"}, "consent_max_age_refused", id="zero"),
+        pytest.param(
+            {"cookies": [{"name": "a", "category": "necessary", "http_only": "yes"}]},
+            "cookies[0].http_only",
+            id="http-only",
+        ),
+    ],
+)
+def test_new_keys_are_validated(overrides: dict[str, Any], key: str) -> None:
+    with pytest.raises(PolicyError) as info:
+        Policy.from_dict(base(**overrides))
+    assert info.value.key == key
+
+
+def test_a_refusal_can_be_kept_for_its_own_time() -> None:
+    policy = Policy.from_dict(base(consent_max_age="180d", consent_max_age_refused="400d"))
+    assert policy.consent_lifetime(frozenset({"necessary"})) == 400 * 86400
+    assert policy.consent_lifetime(frozenset({"necessary", "performance"})) == 180 * 86400
+    # The consent cookie is declared for the longer of the two.
+    assert policy.lookup(CONSENT_COOKIE).lifetime == 400 * 86400  # type: ignore[union-attr]

@@ -15,6 +15,8 @@ from .consent import Consent
 from .decide import Action, Decision, RequestFacts
 from .engine import Engine
 from .errors import ConfigurationError, CookieWardenError, PolicyError
+from .hooks import DecisionEvent, RequestInfo
+from .metrics import prometheus_text, stats
 from .policy import Category, CookieRule, Policy
 from .setcookie import SetCookie, parse_set_cookie
 from .wsgi import CookieWardenWSGI
@@ -29,31 +31,17 @@ __all__ = [
     "CookieWardenError",
     "CookieWardenWSGI",
     "Decision",
+    "DecisionEvent",
     "Engine",
     "Policy",
     "PolicyError",
     "RequestFacts",
+    "RequestInfo",
     "SetCookie",
     "__version__",
     "parse_set_cookie",
+    "prometheus_text",
     "stats",
 ]
 
 __version__ = "0.1.0"
-
-
-def stats(app: object) -> dict[tuple[str, str, str], int]:
-    """Counts per (action, reason, category) since start, for a wrapped app.
-
-    ``app`` is a :class:`CookieWarden` or :class:`CookieWardenWSGI` instance, or an app whose
-    middleware stack contains one (Starlette's ``app.middleware_stack`` is searched).
-    """
-    seen: set[int] = set()
-    node: object | None = app
-    while node is not None and id(node) not in seen:
-        seen.add(id(node))
-        engine = getattr(node, "engine", None)
-        if isinstance(engine, Engine):
-            return engine.stats()
-        node = getattr(node, "middleware_stack", None) or getattr(node, "app", None)
-    raise TypeError("no cookiewarden middleware found in this app")

@@ -60,7 +60,8 @@ class CookieWarden:
     :param secret_keys: consent-cookie signing keys, newest last (rotation).
     :param options: ``report_only``, ``consent_path``, ``filter_request_cookies``,
         ``clear_refused``, ``secure_consent_cookie``, ``trusted_proxies``, ``consent_log``,
-        ``inject_banner``, ``clock`` — see :class:`~cookiewarden.engine.Engine`.
+        ``inject_banner``, ``consent_required``, ``on_decision``, ``consent_cookie_domain``,
+        ``consent_sources``, ``clock`` — see :class:`~cookiewarden.engine.Engine`.
     :raises ConfigurationError: for an invalid option; :class:`PolicyError` for a bad policy.
 
     Usage (Starlette/FastAPI)::
@@ -130,7 +131,13 @@ class CookieWarden:
         else:
             facts = engine.facts(host_text, scope.get("scheme", "http"), path)
         exchange = engine.begin(
-            facts, None if cookie is None else cookie.decode("utf-8", "surrogateescape"), gpc=gpc
+            facts,
+            None if cookie is None else cookie.decode("utf-8", "surrogateescape"),
+            gpc=gpc,
+            # Only a hook (consent_required, on_decision) reads the other headers.
+            headers=[(_text(k), _text(v)) for k, v in scope["headers"]]
+            if engine.wants_headers
+            else None,
         )
 
         # Every consent-API path starts with consent_path: that cheap test comes first.

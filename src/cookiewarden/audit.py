@@ -73,6 +73,7 @@ _PROBLEMS = frozenset(
         Reason.PARTITIONED_INSECURE,
         Reason.SESSION,
         Reason.CAPPED,
+        Reason.HARDENED,
     }
 )
 #: The two visitors, as (key in the report, words in the text), in the order they are requested.

@@ -119,8 +119,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
     out.append(f"  declared cookies: {len(policy.cookies)} ({CONSENT_COOKIE} included)")
     out.append(f"  max_age: {human_duration(policy.max_age)} (cap on non-necessary cookies)")
     out.append(f"  consent_max_age: {human_duration(policy.consent_max_age)}")
+    if policy.refusal_max_age != policy.consent_max_age:
+        out.append(f"  consent_max_age_refused: {human_duration(policy.refusal_max_age)}")
     out.append(f"  unknown cookies: {policy.unknown}")
     out.append(f"  root_domain: {policy.root_domain or '(none)'}")
+    if policy.mode != "opt-in":
+        out.append(f"  mode: {policy.mode} (undecided visitors get all but what GPC refuses)")
+    hardening = [f"{key}={value}" for key, value in (
+        ("secure", policy.secure), ("same_site_min", policy.same_site_min)) if value]  # fmt: skip
+    http_only = [r.name for r in policy.cookies if r.http_only]
+    if http_only:
+        hardening.append("http_only: " + ", ".join(http_only))
+    if hardening:
+        out.append("  hardening: " + "; ".join(hardening))
     for rule in policy.cookies:
         effective = policy.effective_lifetime(rule)
         if rule.lifetime is not None and effective != rule.lifetime:

@@ -10,7 +10,8 @@ Rules:
 2. A cookie value comes from the network, so :meth:`ConsentCodec.loads` never raises: a value
    that is too large, not ASCII, unsigned, signed by a key not in ``secret_keys``, tampered
    with, of another policy version, naming an unknown category, issued in the future, older
-   than ``consent_max_age`` or malformed in any way is *no consent*, with a short stable reason,
+   than ``consent_max_age`` (a refusal: ``consent_max_age_refused``) or malformed in any way is
+   *no consent*, with a short stable reason,
    logged at DEBUG on the ``cookiewarden`` logger (the value itself is never logged).
 3. Size is checked before any cryptography; the payload is only parsed after its signature has
    verified.
@@ -125,13 +126,26 @@ class Consent:
         return category in self.granted
 
     @classmethod
-    def undecided(cls, policy: Policy, *, gpc: bool = False) -> Consent:
-        """Return the consent of a visitor who has not chosen: necessary categories only.
+    def undecided(cls, policy: Policy, *, gpc: bool = False, required: bool = True) -> Consent:
+        """Return the consent of a visitor who has not chosen.
+
+        Where consent is required (opt-in) that is the necessary categories only. Where it is
+        not (opt-out: the policy's ``mode = "opt-out"``, or the middleware's
+        ``consent_required`` said so for this request) it is every category except, while the
+        request carries GPC, ``policy.gpc_refuses``.
 
         :param gpc: whether the request carried ``Sec-GPC: 1`` (shown to the banner, and
             remembered by :func:`choose` when the visitor then clicks "Accept all").
+        :param required: whether this request needs opt-in consent.
+
+        >>> from cookiewarden.policy import Policy
+        >>> sorted(Consent.undecided(Policy.default(), gpc=True, required=False).granted)
+        ['functionality', 'necessary', 'performance']
         """
-        return cls(frozenset(policy.necessary_keys), False, policy.version, gpc=gpc)
+        if required:
+            return cls(frozenset(policy.necessary_keys), False, policy.version, gpc=gpc)
+        refused = policy.gpc_refuses if gpc else frozenset()
+        return cls(policy.category_keys - refused, False, policy.version, gpc=gpc)
 
 
 def _new_consent_id() -> str:
@@ -280,13 +294,17 @@ class ConsentCodec:
             return None, result
         return result, "ok"
 
-    def resolve(self, values: Sequence[str], *, now: float, gpc: bool) -> tuple[Consent, str]:
+    def resolve(
+        self, values: Sequence[str], *, now: float, gpc: bool, required: bool = True
+    ) -> tuple[Consent, str]:
         """Return the visitor's consent from every ``cw_consent`` value the request carried.
 
         The newest valid value (largest ``issued_at``; the first on a tie) counts. ``gpc`` is
         recorded on the result; on a decided consent it changes nothing else (the visitor's
         explicit choice stands).
 
+        :param required: whether this request needs opt-in consent (see
+            :meth:`Consent.undecided`); it shapes only the undecided result.
         :returns: ``(consent, "ok")``; or the undecided consent with ``"absent"`` when there was
             no value, else with the reason the first value was rejected.
         """
@@ -299,7 +317,8 @@ class ConsentCodec:
             elif best is None or (consent.issued_at or 0) > (best.issued_at or 0):
                 best = consent
         if best is None:
-            return Consent.undecided(self.policy, gpc=gpc), first_reason or "absent"
+            undecided = Consent.undecided(self.policy, gpc=gpc, required=required)
+            return undecided, first_reason or "absent"
         if gpc:
             best = dataclasses.replace(best, gpc=True)
         return best, "ok"
@@ -347,7 +366,7 @@ class ConsentCodec:
             return "unknown-category"
         if issued_at > now + CLOCK_SKEW:
             return "future"
-        if issued_at + policy.consent_max_age <= now:
+        if issued_at + policy.consent_lifetime(keys | policy.necessary_keys) <= now:
             return "expired"
         return Consent(
             granted=keys | policy.necessary_keys,

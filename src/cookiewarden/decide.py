@@ -17,6 +17,10 @@ Rules (CONTRACT.md, "Set-Cookie rules, in order"):
    ``Secure`` → dropped.
 7. Lifetime: a declared session cookie loses Max-Age/Expires; Max-Age and Expires are cut to the
    declared lifetime and, for a non-necessary cookie, to ``max_age`` → rewritten.
+8. Hardening (the policy's ``secure``, ``same_site_min``, per-cookie ``http_only``;
+   :mod:`cookiewarden.hardening`): attributes only ever tightened → rewritten, reason
+   ``hardened`` unless rule 5 or 7 rewrote the cookie too (their reason is kept). Applied to
+   every cookie that leaves, after rule 6 so it never rescues a cookie a browser would reject.
 
 ``report_only`` is not decided here: the engine sends the original header and logs the decision.
 
@@ -37,6 +41,7 @@ from typing import Any, overload
 
 from .consent import Consent
 from .domains import classify_cookie_domain, is_ip, within
+from .hardening import harden
 from .policy import CookieRule, Policy
 from .setcookie import (
     SetCookie,
@@ -91,6 +96,8 @@ class Reason(StrEnum):
     PARTITIONED_INSECURE = "partitioned-insecure"
     SESSION = "session-cookie"
     CAPPED = "lifetime-capped"
+    HARDENED = "hardened"
+    HOOK = "hook"  # the site's on_decision made it stricter (cookiewarden.hooks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +410,18 @@ def judge(
         return drop(Reason.SAMESITE_NONE_INSECURE)
     if judged.partitioned and not judged.secure:
         return drop(Reason.PARTITIONED_INSECURE)
+
+    # Rule 8 (applied here, as it is independent of the lifetime that rule 7 may still cut
+    # with the clock): hardening only ever tightens attributes.
+    if (
+        policy.secure is not None
+        or policy.same_site_min is not None
+        or (rule is not None and rule.http_only)
+    ):
+        hardened = harden(judged, policy=policy, rule=rule, secure_request=facts.secure)
+        if hardened is not judged:
+            judged = hardened
+            changed = changed or Reason.HARDENED
 
     # Rule 7: lifetime.
     if rule is not None and rule.lifetime is None:

@@ -109,6 +109,7 @@ STRINGS: dict[str, str] = {
         "Your cookie choices are kept for {consent_max_age}; after that, or when this policy "
         "changes, we ask you again."
     ),
+    "expiry_refusal": "If you refuse every optional cookie, that choice is kept for {refused}.",
     # Turning a category off.
     "h_off": "What happens if you turn a category off",
     "off_1": (
@@ -398,6 +399,9 @@ def _document(
     blocks += [_Heading(2, s["h_expiry"]), _Para((s["expiry_kinds"],)), cap]
     consent_age = human_duration(policy.consent_max_age, s)
     blocks.append(_Para(_fill(s["expiry_consent"], consent_max_age=consent_age)))
+    if policy.refusal_max_age != policy.consent_max_age:
+        refused = human_duration(policy.refusal_max_age, s)
+        blocks.append(_Para(_fill(s["expiry_refusal"], refused=refused)))
     blocks += [_Heading(2, s["h_off"]), _Para((s["off_1"],)), _Para((s["off_2"],))]
     blocks += [_Heading(2, s["h_manage"]), *_changing(policy, s, consent_path)]
     blocks.append(_Para((s["browsers_intro"],)))
@@ -623,6 +627,7 @@ def render_json(policy: Policy, *, strings: Mapping[str, str] | None = None) -> 
         "max_age": policy.max_age,
         "max_age_text": human_duration(policy.max_age, s),
         "consent_max_age": policy.consent_max_age,
+        "consent_max_age_refused": policy.refusal_max_age,
         "unknown": policy.unknown,
         "root_domain": policy.root_domain,
         "gpc_refuses": sorted(policy.gpc_refuses),

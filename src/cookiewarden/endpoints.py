@@ -2,7 +2,8 @@
 
 Contract (CONTRACT.md, "HTTP"): under ``consent_path``
 
-- ``GET``     → 200 JSON: the visitor's consent and the policy's categories.
+- ``GET``     → 200 JSON: the visitor's consent, the policy's ``mode``, whether this request
+  needs opt-in consent (``required``) and the policy's categories.
 - ``POST``    → JSON ``{"granted": [...], "action"?: "accept_all"|"reject_all"|"custom"}`` or a
   form with repeated ``granted`` (and optional ``next``): stores the choice in ``cw_consent``,
   records it, expires cookies of refused categories, answers as GET (or 303 to ``next``).
@@ -33,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .consent import Consent, UnknownCategoryError, choose
 from .cookies import parse_cookie_header
+from .policy import CONSENT_COOKIE
 
 if TYPE_CHECKING:
     from .engine import Engine, Exchange
@@ -97,14 +99,17 @@ _ASSET_TYPES = {
 }
 
 
-def consent_json(engine: Engine, consent: Consent) -> dict[str, Any]:
-    """The GET answer for ``consent``."""
+def consent_json(engine: Engine, consent: Consent, *, required: bool = True) -> dict[str, Any]:
+    """The GET answer for ``consent``; ``required``: whether this request needs opt-in consent
+    (the banner does not pop up by itself where it does not)."""
     policy = engine.policy
     return {
         "policy_version": policy.version,
         "decided": consent.decided,
         "granted": sorted(consent.granted),
         "gpc": consent.gpc,
+        "mode": policy.mode,
+        "required": required,
         "categories": [
             {
                 "key": c.key,
@@ -204,7 +209,7 @@ def handle(engine: Engine, exchange: Exchange, request: EndpointRequest) -> Endp
     method = request.method.upper()
     if sub in ("", "/"):
         if method in ("GET", "HEAD"):
-            return _json(200, consent_json(engine, exchange.consent))
+            return _json(200, consent_json(engine, exchange.consent, required=exchange.required))
         if method in ("POST", "DELETE"):
             return _change(engine, exchange, request, method)
         return _json(
@@ -282,6 +287,14 @@ def _change(
         return _error(400, "unknown-category", f"unknown category keys: {', '.join(exc.keys)}")
 
     set_cookies = [engine.consent_cookie(consent, exchange.facts)]
+    if any(
+        name == CONSENT_COOKIE for name, _ in parse_cookie_header(request.headers.get("cookie", ""))
+    ):
+        # A host-only cw_consent from before consent_cookie_domain: expired, before the shared
+        # one is set, so that only the shared one remains.
+        old = engine.host_only_consent_deletion(exchange.facts)
+        if old is not None:
+            set_cookies.insert(0, old)
     set_cookies.extend(_expire_refused(engine, exchange, request, consent))
     record = engine.make_record(consent, request, source=_record_method(source, action, gpc))
     extra = [("set-cookie", h) for h in set_cookies]
@@ -293,7 +306,7 @@ def _change(
             b"",
             record,
         )
-    response = _json(200, consent_json(engine, consent), extra)
+    response = _json(200, consent_json(engine, consent, required=exchange.required), extra)
     return EndpointResponse(response.status, response.headers, response.body, record)
 
 

@@ -15,9 +15,9 @@ Rules:
    depends on the clock is cached without re-checking the clock. They change how fast an answer
    comes, never what it is: every log line and count is made on every use. The caches:
 
-   - ``_requests``: (``Cookie`` header, GPC, https) → consent, what the app sees, what to clear;
-     used while its consent cookie has not expired (and not at all when a consent cookie was
-     refused for a reason the clock may change).
+   - ``_requests``: (``Cookie`` header, GPC, https, consent required) → consent, what the app
+     sees, what to clear; used while its consent cookie (or adopted banner cookie) has not
+     expired, and not at all when one was refused for a reason the clock may change.
    - ``_verified``: one ``cw_consent`` value → its signed content (expiry re-checked per use).
    - ``_judged`` / ``_judged_raw``: (Set-Cookie, host, https, granted categories) → the
      clock-free judgement (:func:`~cookiewarden.decide.judge`); a
@@ -27,6 +27,13 @@ Rules:
    - ``_responses``: (all Set-Cookie values of a response, host, https, granted) → what leaves,
      for responses whose every decision is clock-free.
    - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
+
+   The ``on_decision`` hook sees the request, so it is never cached: it is offered every
+   decision, cached or not, after the judgement (:meth:`Exchange.response_headers`).
+5. Where consent is required is decided once per request: by ``consent_required`` when it is
+   set, else by the policy's ``mode``; it shapes only an undecided visitor's consent. The
+   signed ``cw_consent`` always wins; adopted banner cookies (``consent_sources``) are read only
+   when no valid one is present.
 """
 
 from __future__ import annotations
@@ -45,9 +52,12 @@ from typing import TYPE_CHECKING, Final, TypeVar
 from .consent import Consent, ConsentCodec
 from .cookies import deletion_header, parse_cookie_header, render_cookie_header
 from .decide import Action, Decision, Pending, Reason, RequestFacts, judge, revalue, value_free
-from .domains import canonical_host
+from .domains import canonical_host, is_ip, is_public_suffix, within
 from .errors import ConfigurationError
+from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
+from .hooks import is_required as ask_required
 from .policy import CONSENT_COOKIE, Policy
+from .sources import SOURCES, adopt
 
 if TYPE_CHECKING:
     from .endpoints import EndpointRequest, EndpointResponse
@@ -162,6 +172,15 @@ class Engine:
         ``postgresql://`` URL, a :class:`~cookiewarden.records.RecordSink`, or ``None`` for none.
         The sink is opened on the first choice, not at start-up.
     :param inject_banner: add the banner's ``<script>`` tag to HTML responses.
+    :param consent_required: a callable over a :class:`~cookiewarden.hooks.RequestInfo` that
+        says whether this request needs opt-in consent (``False``: an undecided visitor is
+        treated as opt-out); ``None``: the policy's ``mode`` decides.
+    :param on_decision: a callable offered every decision as a
+        :class:`~cookiewarden.hooks.DecisionEvent`; it may only make it stricter.
+    :param consent_cookie_domain: the ``Domain`` of ``cw_consent`` (shared by subdomains);
+        ``None``: host-only.
+    :param consent_sources: where consent is read, in order: ``"cookiewarden"`` (required),
+        ``"cookieconsent"``, ``"klaro"`` (:mod:`cookiewarden.sources`).
     :param clock: returns the current Unix time; tests pass a fixed one.
     :raises ConfigurationError: for an invalid option.
     """
@@ -179,6 +198,10 @@ class Engine:
         trusted_proxies: int = 0,
         consent_log: str | RecordSink | None = "sqlite:///cookiewarden-consent.db",
         inject_banner: bool = False,
+        consent_required: ConsentRequired | None = None,
+        on_decision: DecisionHook | None = None,
+        consent_cookie_domain: str | None = None,
+        consent_sources: Sequence[str] = ("cookiewarden",),
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not isinstance(policy, Policy):
@@ -195,6 +218,17 @@ class Engine:
             )
         if not isinstance(trusted_proxies, int) or trusted_proxies < 0:
             raise ConfigurationError("trusted_proxies", "must be a whole number ≥ 0")
+        for option, hook in (("consent_required", consent_required), ("on_decision", on_decision)):
+            if hook is not None and not callable(hook):
+                raise ConfigurationError(option, "expected a callable or None")
+        self.consent_required = consent_required
+        self.on_decision = on_decision
+        #: Whether the adapters must pass the request headers (a hook wants them).
+        self.wants_headers = consent_required is not None or on_decision is not None
+        self.consent_cookie_domain = _check_consent_domain(consent_cookie_domain, policy)
+        self.consent_sources = _check_sources(consent_sources)
+        self._adopting = len(self.consent_sources) > 1
+        self._required_by_mode = policy.mode == "opt-in"
         self.policy = policy
         self.codec = ConsentCodec(policy, list(secret_keys))
         self.options = _Options(
@@ -225,7 +259,7 @@ class Engine:
         self._lock = threading.Lock()
         self._verified: _BoundedCache[str, Consent | None] = _BoundedCache()
         # The caches below are keyed on everything their value depends on; see rule 4 above.
-        self._requests: _BoundedCache[tuple[str, bool, bool], _RequestSide] = _BoundedCache(
+        self._requests: _BoundedCache[tuple[str, bool, bool, bool], _RequestSide] = _BoundedCache(
             _REQUEST_CACHE_MAX
         )
         self._judged: _BoundedCache[
@@ -247,9 +281,15 @@ class Engine:
         # (name, attributes, host, secure, granted) -> a judgement to revalue: see _judge.
         self._shapes: _BoundedCache[tuple[str, str, str, bool, frozenset[str]], Decision | Pending]
         self._shapes = _BoundedCache(_SHAPE_CACHE_MAX)
-        # A visitor without cookies: the consent is immutable, so one instance serves them all.
-        self._undecided = Consent.undecided(policy)
-        self._undecided_gpc = Consent.undecided(policy, gpc=True)
+        # A visitor without cookies: the consent is immutable, so one instance serves them all,
+        # by (GPC, consent required).
+        self._undecided = {
+            (gpc, required): Consent.undecided(policy, gpc=gpc, required=required)
+            for gpc in (False, True)
+            for required in (False, True)
+        }
+        self._mode_undecided = self._undecided[(False, self._required_by_mode)]
+        self._mode_undecided_gpc = self._undecided[(True, self._required_by_mode)]
         self._endpoint_prefix = consent_path + "/"
 
     # -- request side ---------------------------------------------------------------------
@@ -292,18 +332,35 @@ class Engine:
                 self._facts.put(key, facts)
         return facts
 
-    def read_consent(self, pairs: Iterable[tuple[str, str]], *, gpc: bool) -> Consent:
-        """The visitor's consent from their ``cw_consent`` cookies: the newest valid one counts."""
-        return self._consent_at(pairs, gpc, self.clock())[0]
+    def read_consent(
+        self, pairs: Iterable[tuple[str, str]], *, gpc: bool, required: bool | None = None
+    ) -> Consent:
+        """The visitor's consent from their ``cw_consent`` cookies (the newest valid one counts),
+        else from the adopted ``consent_sources``; else undecided (shaped by ``required``:
+        ``None`` follows the policy's ``mode``)."""
+        if required is None:
+            required = self._required_by_mode
+        return self._consent_at(pairs, gpc, self.clock(), required)[0]
+
+    def is_required(self, request: RequestInfo | None) -> bool:
+        """Whether this request needs opt-in consent: ``consent_required``'s answer when it is
+        set (never raises: see :func:`~cookiewarden.hooks.is_required`), else the policy's
+        ``mode``."""
+        if self.consent_required is None or request is None:
+            return self._required_by_mode
+        return ask_required(self.consent_required, request)
 
     def _consent_at(
-        self, pairs: Iterable[tuple[str, str]], gpc: bool, now: float
+        self, pairs: Iterable[tuple[str, str]], gpc: bool, now: float, required: bool = True
     ) -> tuple[Consent, float, bool]:
         """The consent at ``now``; until when it holds; whether that bound is the whole story.
 
         The result holds from ``now`` until the first of its valid cookies expires, unless a
         cookie was refused for a reason that the clock alone may change (then: not cacheable).
+        The signed cookie wins; adopted sources are read only when no valid one is present.
         """
+        if self._adopting and not isinstance(pairs, list | tuple):
+            pairs = list(pairs)  # read twice below
         best: Consent | None = None
         until = math.inf
         steady = True
@@ -313,11 +370,20 @@ class Engine:
             consent, known = self._verify(value, now)
             steady = steady and known
             if consent is not None:
-                until = min(until, (consent.issued_at or 0) + self.policy.consent_max_age)
+                lifetime = self.policy.consent_lifetime(consent.granted)
+                until = min(until, (consent.issued_at or 0) + lifetime)
                 if best is None or (consent.issued_at or 0) > (best.issued_at or 0):
                     best = consent
+        if best is None and self._adopting:
+            adopted, adopted_until, adopted_steady = adopt(
+                pairs, self.consent_sources, self.policy, now=now, gpc=gpc
+            )
+            steady = steady and adopted_steady
+            if adopted is not None:
+                # Until a signed cookie of this header would count again, or this one expires.
+                return adopted, min(until, adopted_until), steady
         if best is None:
-            return Consent.undecided(self.policy, gpc=gpc), until, steady
+            return self._undecided[(gpc, required)], until, steady
         if gpc and not best.gpc:
             return dataclasses.replace(best, gpc=True), until, steady
         return best, until, steady
@@ -338,7 +404,7 @@ class Engine:
             return None, True
         assert isinstance(cached, Consent)
         # The signature was checked once; expiry depends on the clock and is checked every time.
-        if (cached.issued_at or 0) + self.policy.consent_max_age <= now:
+        if (cached.issued_at or 0) + self.policy.consent_lifetime(cached.granted) <= now:
             return None, False
         return cached, True
 
@@ -348,34 +414,58 @@ class Engine:
         cookie_header: str | None,
         *,
         gpc: bool = False,
+        headers: Iterable[tuple[str, str]] | None = None,
     ) -> Exchange:
         """Start one request: read its consent, work out what the app may see and what to clear.
 
         A request without cookies has nothing to read, hide or clear. Otherwise the outcome is
-        a function of the ``Cookie`` header, ``gpc``, ``facts.secure`` and the clock, so it is
-        cached under the first three and used only while the clock says it still holds (its
-        consent cookie has not expired); deletions are logged and counted on every use.
+        a function of the ``Cookie`` header, ``gpc``, ``facts.secure``, whether consent is
+        required and the clock, so it is cached under the first four and used only while the
+        clock says it still holds (its consent cookie has not expired); deletions are logged and
+        counted on every use.
+
+        :param headers: the request's header pairs; needed (and only read) when
+            ``consent_required`` or ``on_decision`` is set (:attr:`wants_headers`).
         """
-        if not cookie_header:
-            return Exchange(self, facts, self._undecided_gpc if gpc else self._undecided, None, [])
+        if self.wants_headers:
+            request: RequestInfo | None = RequestInfo.build(facts, headers or ())
+            required = self.is_required(request)
+            if not cookie_header:
+                undecided = self._undecided[(gpc, required)]
+                return Exchange(self, facts, undecided, None, [], required, request)
+        else:
+            # The hot path: no hook, so the policy's mode decides, for every request alike.
+            request = None
+            required = self._required_by_mode
+            if not cookie_header:
+                undecided = self._mode_undecided_gpc if gpc else self._mode_undecided
+                return Exchange(self, facts, undecided, None, [], required)
         secure = facts.secure
-        key = (cookie_header, gpc, secure)
+        key = (cookie_header, gpc, secure, required)
         now = self.clock()
         side = self._requests.get(key)
         if side is None or not side.valid_from <= now < side.valid_until:
-            side, steady = self._request_side(cookie_header, gpc, secure, now)
+            side, steady = self._request_side(cookie_header, gpc, secure, now, required)
             if steady and len(cookie_header) <= _REQUEST_KEY_MAX:
                 self._requests.put(key, side)
         for name, category in side.cleared:
             self._log_clear(name, category)
-        return Exchange(self, facts, side.consent, side.app_cookie_header, list(side.deletions))
+        return Exchange(
+            self,
+            facts,
+            side.consent,
+            side.app_cookie_header,
+            list(side.deletions),
+            required,
+            request,
+        )
 
     def _request_side(
-        self, cookie_header: str, gpc: bool, secure: bool, now: float
+        self, cookie_header: str, gpc: bool, secure: bool, now: float, required: bool = True
     ) -> tuple[_RequestSide, bool]:
         """Work out :class:`_RequestSide` for one ``Cookie`` header, and whether it may be kept."""
         pairs = parse_cookie_header(cookie_header)
-        consent, until, steady = self._consent_at(pairs, gpc, now)
+        consent, until, steady = self._consent_at(pairs, gpc, now, required)
         app_cookie_header: str | None = None
         deletions: list[str] = []
         cleared: list[tuple[str, str]] = []
@@ -573,6 +663,21 @@ class Engine:
             logger.exception("cookiewarden: internal error judging a Set-Cookie; dropped")
             return _internal_error(header)
 
+    def _hooked(
+        self, hook: DecisionHook, decision: Decision, tally: Tally, exchange: Exchange
+    ) -> tuple[Decision, Tally]:
+        """``decision`` once ``on_decision`` has seen it, and its tally (rule 4, hooks.py)."""
+        request = exchange.request
+        if request is None:  # begin() without headers: the hook still sees host and path
+            request = exchange.request = RequestInfo.build(exchange.facts, ())
+        changed, outcome = apply_hook(hook, decision, request, now=self.clock())
+        if outcome is None:
+            return decision, tally
+        if outcome == "refused" or outcome == "error":
+            self._count("hook", outcome, decision.category or "-")
+            return decision, tally
+        return changed, self._tally_of(changed)
+
     def _record(self, decisions: Iterable[Decision], tallies: Iterable[Tally]) -> None:
         """Count and log decisions (one lock for a whole response)."""
         with self._lock:
@@ -595,21 +700,46 @@ class Engine:
                 )
 
     def consent_cookie(self, consent: Consent, facts: RequestFacts) -> str:
-        """The ``Set-Cookie`` value that stores ``consent`` in the visitor's browser."""
-        secure = self.options.secure_consent_cookie
-        if secure is None:
-            secure = facts.secure
+        """The ``Set-Cookie`` value that stores ``consent`` in the visitor's browser.
+
+        It lives as long as the policy keeps such a choice (``consent_max_age``, or for a
+        refusal ``consent_max_age_refused``), with ``Domain=consent_cookie_domain`` where the
+        request host is within it.
+        """
         token = self.codec.dumps(consent)
         parts = [
             f"{CONSENT_COOKIE}={token}",
-            f"Max-Age={self.policy.consent_max_age}",
-            "Path=/",
-            "HttpOnly",
-            "SameSite=Lax",
+            f"Max-Age={self.policy.consent_lifetime(consent.granted)}",
         ]
-        if secure:
+        domain = self.consent_domain_for(facts)
+        if domain is not None:
+            parts.append(f"Domain={domain}")
+        parts += ["Path=/", "HttpOnly", "SameSite=Lax"]
+        if self._consent_secure(facts):
             parts.append("Secure")
         return "; ".join(parts)
+
+    def consent_domain_for(self, facts: RequestFacts) -> str | None:
+        """``consent_cookie_domain`` when the request host is within it (a browser would refuse
+        the cookie otherwise: a preview host, ``localhost``), else ``None`` (host-only)."""
+        domain = self.consent_cookie_domain
+        if domain is None or is_ip(facts.host) or not within(facts.host, domain):
+            return None
+        return domain
+
+    def host_only_consent_deletion(self, facts: RequestFacts) -> str | None:
+        """The deletion of a host-only ``cw_consent`` left from before ``consent_cookie_domain``
+        (``None`` when the consent cookie is host-only here anyway): sent before a new shared
+        one, so that only the shared one remains."""
+        if self.consent_domain_for(facts) is None:
+            return None
+        return deletion_header(
+            CONSENT_COOKIE, domain=None, path="/", secure=self._consent_secure(facts)
+        )
+
+    def _consent_secure(self, facts: RequestFacts) -> bool:
+        secure = self.options.secure_consent_cookie
+        return facts.secure if secure is None else secure
 
     # -- consent API ----------------------------------------------------------------------
 
@@ -739,6 +869,54 @@ def _internal_error(header: str) -> Decision:
     return Decision(Action.DROP, Reason.UNPARSEABLE, None, None, header, None)
 
 
+def _check_consent_domain(domain: object, policy: Policy) -> str | None:
+    """``consent_cookie_domain``, canonical; refused at start-up where no browser would store a
+    cookie (a public suffix, an IP address) or where the policy forbids it (``root_domain``)."""
+    if domain is None:
+        return None
+    if not isinstance(domain, str) or not domain.strip(". "):
+        raise ConfigurationError("consent_cookie_domain", "expected a domain such as 'example.com'")
+    canonical = canonical_host(domain.strip().lstrip("."))
+    if not canonical or is_ip(canonical) or ":" in domain:
+        raise ConfigurationError(
+            "consent_cookie_domain", f"{domain!r} must be a domain name, not an address"
+        )
+    if is_public_suffix(canonical):
+        raise ConfigurationError(
+            "consent_cookie_domain",
+            f"{domain!r} is a public suffix: browsers refuse cookies for it;"
+            " use your registrable domain such as 'example.co.uk'",
+        )
+    root = policy.root_domain
+    if root is not None and not within(canonical, root):
+        raise ConfigurationError(
+            "consent_cookie_domain", f"{domain!r} is outside the policy's root_domain {root!r}"
+        )
+    return canonical
+
+
+def _check_sources(sources: object) -> tuple[str, ...]:
+    """``consent_sources``: known names, no repeats, ``"cookiewarden"`` among them."""
+    if isinstance(sources, str) or not isinstance(sources, Sequence):
+        raise ConfigurationError(
+            "consent_sources", 'expected a list such as ["cookiewarden", "cookieconsent"]'
+        )
+    names = tuple(sources)
+    for name in names:
+        if name not in SOURCES:
+            raise ConfigurationError(
+                "consent_sources", f"unknown source {name!r}; known: {', '.join(SOURCES)}"
+            )
+    if len(set(names)) != len(names):
+        raise ConfigurationError("consent_sources", "a source is listed twice")
+    if "cookiewarden" not in names:
+        raise ConfigurationError(
+            "consent_sources",
+            "must include 'cookiewarden': the signed consent cookie always counts, first",
+        )
+    return names
+
+
 def _check_sink_url(url: str) -> None:
     """Refuse a ``consent_log`` URL no sink understands, at start-up rather than on first use."""
     scheme = url.split(":", 1)[0].lower() if "://" in url else ""
@@ -754,7 +932,16 @@ class Exchange:
     Created by :meth:`Engine.begin`; lives exactly as long as its request.
     """
 
-    __slots__ = ("app_cookie_header", "consent", "decisions", "deletions", "engine", "facts")
+    __slots__ = (
+        "app_cookie_header",
+        "consent",
+        "decisions",
+        "deletions",
+        "engine",
+        "facts",
+        "request",
+        "required",
+    )
 
     def __init__(
         self,
@@ -763,10 +950,16 @@ class Exchange:
         consent: Consent,
         app_cookie_header: str | None,
         deletions: list[str],
+        required: bool = True,
+        request: RequestInfo | None = None,
     ) -> None:
         self.engine = engine
         self.facts = facts
         self.consent = consent
+        #: Whether this request needs opt-in consent (``consent_required``, else ``mode``).
+        self.required = required
+        #: What the hooks see of the request (``None`` when no hook is set).
+        self.request = request
         #: The ``Cookie`` header the app should see, or ``None`` to leave the request as it is.
         self.app_cookie_header = app_cookie_header
         #: Deletion headers for refused cookies the browser sent (``clear_refused``).
@@ -788,11 +981,15 @@ class Exchange:
         report_only = engine.options.report_only
         consent, facts = self.consent, self.facts
         decide = engine._decide
+        hook = engine.on_decision
         out: list[str] = []
         decisions: list[Decision] = []
         tallies: list[Tally] = []
         for header in set_cookies:
             decision, tally = decide(header, consent, facts)
+            if hook is not None:
+                # After the (cached) judgement, on every use: the hook sees this request.
+                decision, tally = engine._hooked(hook, decision, tally, self)
             decisions.append(decision)
             tallies.append(tally)
             if report_only:
@@ -814,6 +1011,10 @@ class Exchange:
         logs are exactly those of :meth:`response_headers`, only the encoding differs.
         """
         engine = self.engine
+        if engine.on_decision is not None:
+            # The hook sees this request, so nothing of the response may be reused whole.
+            texts = [raw.decode("utf-8", "surrogateescape") for raw in set_cookies]
+            return [v.encode("utf-8", "surrogateescape") for v in self.response_headers(texts)]
         consent, facts = self.consent, self.facts
         # A response that repeats one seen before, for the same host and granted categories,
         # leaves the same way when no decision in it depended on the clock. It is kept whole

@@ -107,6 +107,12 @@ def describe(decision: Decision, policy: Policy, *, facts: RequestFacts, now: fl
         return "Partitioned needs Secure."
     if reason is Reason.SESSION:
         return "Declared as a session cookie: its Max-Age/Expires were removed."
+    if reason is Reason.HARDENED:
+        return _hardened(original, decision)
+    if reason is Reason.HOOK:
+        if decision.header is None:
+            return "Dropped by the site's on_decision hook."
+        return "Made stricter by the site's on_decision hook."
     # Reason.CAPPED
     asked = requested_lifetime(original, now) if original is not None else None
     rule = decision.rule
@@ -117,6 +123,22 @@ def describe(decision: Decision, policy: Policy, *, facts: RequestFacts, now: fl
         else "its declared lifetime"
     )
     return f"Asked for {human_duration(asked)}; cut to {human_duration(allowed)} by {why}."
+
+
+def _hardened(original: SetCookie | None, decision: Decision) -> str:
+    """The attributes that hardening added, in words."""
+    after = decision.cookie
+    added: list[str] = []
+    if after is not None:
+        if after.secure and not (original is not None and original.secure):
+            added.append("Secure")
+        if after.http_only and not (original is not None and original.http_only):
+            added.append("HttpOnly")
+        before = original.same_site if original is not None else None
+        if after.same_site is not None and after.same_site != before:
+            added.append(f"SameSite={after.same_site.capitalize()}")
+    what = " and ".join(added) if added else "stricter attributes"
+    return f"The policy hardens cookies: {what} added."
 
 
 def refused_deletions(

@@ -12,8 +12,13 @@ Rules:
 2. A declared name is either exact or a glob (``*``, ``?``, ``[...]``). Lookup: the exact name
    wins; otherwise the longest matching glob (ties: the one declared first). Names are
    case-sensitive, as browsers treat them.
-3. The consent cookie ``cw_consent`` is always declared (necessary, lifetime ``consent_max_age``).
+3. The consent cookie ``cw_consent`` is always declared (necessary, lifetime the longer of
+   ``consent_max_age`` and ``consent_max_age_refused``).
 4. Durations accept ``s``, ``m``, ``h``, ``d``, ``w``, ``y`` (365 days) and plain seconds.
+5. Beyond the basics (README "Beyond the basics"): ``mode`` ("opt-in" or "opt-out"),
+   attribute hardening (``secure``, ``same_site_min``, per cookie ``http_only``), how long a
+   refusal is kept (``consent_max_age_refused``) and how adopted banners' cookies map onto the
+   categories (``[sources.cookieconsent]``, ``[sources.klaro]``). Hardening only ever tightens.
 """
 
 from __future__ import annotations
@@ -25,18 +30,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from .domains import canonical_host, is_ip, is_public_suffix
 from .errors import PolicyError
 
 __all__ = [
     "CONSENT_COOKIE",
+    "MODES",
+    "SAME_SITE_MINIMUMS",
+    "SECURE_RULES",
     "Category",
     "CookieRule",
     "Policy",
+    "SourceSettings",
     "parse_duration",
 ]
+
+Mode = Literal["opt-in", "opt-out"]
+SecureRule = Literal["always", "same-as-request"]
+SameSiteMinimum = Literal["lax", "strict"]
+MODES: tuple[Mode, ...] = ("opt-in", "opt-out")
+"""``mode``: whether an undecided visitor gets only the necessary categories (``"opt-in"``) or
+every category except what GPC refuses (``"opt-out"``)."""
+SECURE_RULES: tuple[SecureRule, ...] = ("always", "same-as-request")
+"""``secure``: add ``Secure`` to every cookie that leaves, or only to those answering https."""
+SAME_SITE_MINIMUMS: tuple[SameSiteMinimum, ...] = ("lax", "strict")
+"""``same_site_min``: the lowest ``SameSite`` a cookie may leave with."""
 
 CONSENT_COOKIE = "cw_consent"
 
@@ -58,12 +78,31 @@ _TOP_KEYS = frozenset(
         "categories",
         "cookies",
         "site",
+        "mode",
+        "secure",
+        "same_site_min",
+        "consent_max_age_refused",
+        "sources",
     }
 )
 _CATEGORY_KEYS = frozenset({"label", "description", "necessary"})
 _COOKIE_KEYS = frozenset(
-    {"name", "category", "purpose", "provider", "lifetime", "description", "domain", "path"}
+    {
+        "name",
+        "category",
+        "purpose",
+        "provider",
+        "lifetime",
+        "description",
+        "domain",
+        "path",
+        "http_only",
+    }
 )
+_SOURCE_KEYS = {
+    "cookieconsent": frozenset({"name", "categories", "revision"}),
+    "klaro": frozenset({"name", "services"}),
+}
 _SITE_KEYS = frozenset({"organisation", "email", "address", "date", "url", "name"})
 
 
@@ -108,7 +147,8 @@ class Category:
 class CookieRule:
     """One declared cookie, or a family of them when ``name`` is a glob (``"_ga_*"``).
 
-    ``lifetime`` is in seconds; ``None`` declares a session cookie.
+    ``lifetime`` is in seconds; ``None`` declares a session cookie. ``http_only`` makes every
+    such cookie leave with ``HttpOnly`` (it is added, never removed).
     """
 
     name: str
@@ -119,6 +159,7 @@ class CookieRule:
     description: str = ""
     domain: str | None = None
     path: str | None = None
+    http_only: bool = False
     is_glob: bool = field(init=False)
     _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
@@ -142,6 +183,52 @@ class CookieRule:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """How the cookies of an adopted consent banner map onto the policy's categories.
+
+    Read by :mod:`cookiewarden.sources` when the middleware's ``consent_sources`` lists
+    ``"cookieconsent"`` or ``"klaro"``; the policy file's ``[sources.cookieconsent]`` and
+    ``[sources.klaro]`` tables.
+
+    :param cookieconsent_name: the cookie orestbida/cookieconsent writes (its ``cookie.name``).
+    :param cookieconsent_categories: its category names → the policy's category keys, as
+        ``(name, key)`` pairs; a name missing here maps to the category of the same key.
+    :param cookieconsent_revision: the lowest ``revision`` a cookieconsent choice may carry.
+    :param klaro_name: the cookie Klaro writes (its ``storageName``).
+    :param klaro_services: Klaro service names → the policy's category keys, as pairs; every
+        service a Klaro cookie names must be mapped.
+    """
+
+    cookieconsent_name: str = "cc_cookie"
+    cookieconsent_categories: tuple[tuple[str, str], ...] = ()
+    cookieconsent_revision: int = 0
+    klaro_name: str = "klaro"
+    klaro_services: tuple[tuple[str, str], ...] = ()
+    _cc: dict[str, str] = field(init=False, repr=False, compare=False)
+    _klaro: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_cc", dict(self.cookieconsent_categories))
+        object.__setattr__(self, "_klaro", dict(self.klaro_services))
+
+    def cookieconsent_category(self, name: str, category_keys: frozenset[str]) -> str | None:
+        """The category key a cookieconsent category ``name`` grants (``None``: unknown)."""
+        key = self._cc.get(name)
+        if key is not None:
+            return key
+        return name if name in category_keys else None
+
+    def klaro_category(self, service: str) -> str | None:
+        """The category key a Klaro ``service`` belongs to (``None``: not mapped)."""
+        return self._klaro.get(service)
+
+    @property
+    def mapped_categories(self) -> frozenset[str]:
+        """Every category key the two tables name (validated against the policy)."""
+        return frozenset(self._cc.values()) | frozenset(self._klaro.values())
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A site's cookie policy, validated and precomputed for the hot path.
 
@@ -158,6 +245,11 @@ class Policy:
     consent_max_age: int = 180 * 86400
     gpc_refuses: frozenset[str] = frozenset()
     site: Mapping[str, str] = field(default_factory=dict, compare=False)
+    mode: Mode = "opt-in"
+    secure: SecureRule | None = None
+    same_site_min: SameSiteMinimum | None = None
+    consent_max_age_refused: int | None = None  # None: consent_max_age
+    sources: SourceSettings = field(default_factory=SourceSettings)
     category_keys: frozenset[str] = field(init=False)
     necessary_keys: frozenset[str] = field(init=False)
     optional_keys: tuple[str, ...] = field(init=False)
@@ -192,6 +284,23 @@ class Policy:
                 raise PolicyError("gpc_refuses", f"{key!r} is necessary and cannot be refused")
         if self.root_domain is not None:
             _check_root_domain(self.root_domain)
+        _check_choice("mode", self.mode, MODES)
+        if self.secure is not None:
+            _check_choice("secure", self.secure, SECURE_RULES)
+        if self.same_site_min is not None:
+            _check_choice("same_site_min", self.same_site_min, SAME_SITE_MINIMUMS)
+        if self.consent_max_age_refused is None:
+            object.__setattr__(self, "consent_max_age_refused", self.consent_max_age)
+        for table, pairs in (
+            ("sources.cookieconsent.categories", self.sources.cookieconsent_categories),
+            ("sources.klaro.services", self.sources.klaro_services),
+        ):
+            for name, key in pairs:
+                if key not in by_key:
+                    raise PolicyError(
+                        f"{table}.{name}",
+                        f"unknown category {key!r}; declared categories: {', '.join(by_key)}",
+                    )
 
         exact: dict[str, CookieRule] = {}
         globs: list[CookieRule] = []
@@ -223,7 +332,7 @@ class Policy:
                 category=first_necessary,
                 purpose="Consent",
                 provider=self.site.get("name", "") or "this site",
-                lifetime=self.consent_max_age,
+                lifetime=max(self.consent_max_age, self.refusal_max_age),
                 description="Remembers your cookie choices.",
                 path="/",
             )
@@ -267,6 +376,23 @@ class Policy:
         if rule.category in self.necessary_keys:
             return rule.lifetime
         return min(rule.lifetime, self.max_age)
+
+    def consent_lifetime(self, granted: frozenset[str]) -> int:
+        """How long a choice granting ``granted`` is kept, in seconds.
+
+        A refusal (nothing optional granted) is kept for ``consent_max_age_refused``; any other
+        choice for ``consent_max_age``. The same figure is the consent cookie's ``Max-Age`` and
+        the age past which the choice no longer counts.
+        """
+        if granted <= self.necessary_keys:
+            return self.refusal_max_age
+        return self.consent_max_age
+
+    @property
+    def refusal_max_age(self) -> int:
+        """``consent_max_age_refused``, which defaults to ``consent_max_age``."""
+        refused = self.consent_max_age_refused
+        return self.consent_max_age if refused is None else refused
 
     # -- loading -------------------------------------------------------------------------
 
@@ -316,6 +442,11 @@ def _check_root_domain(domain: str) -> None:
             f"{domain!r} must be a registrable domain such as 'example.com',"
             " not a public suffix or an IP address",
         )
+
+
+def _check_choice(key: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise PolicyError(key, f"must be {' or '.join(repr(a) for a in allowed)}, got {value!r}")
 
 
 def _str(value: object, key: str, *, allow_empty: bool = True) -> str:
@@ -390,6 +521,9 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
             domain = _str(domain, f"{where}.domain", allow_empty=False).strip().lstrip(".")
             domain = canonical_host(domain)
         path = table.get("path")
+        http_only = table.get("http_only", False)
+        if not isinstance(http_only, bool):
+            raise PolicyError(f"{where}.http_only", "expected true or false")
         cookies.append(
             CookieRule(
                 name=_str(table["name"], f"{where}.name", allow_empty=False).strip(),
@@ -400,6 +534,7 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
                 description=_str(table.get("description", ""), f"{where}.description"),
                 domain=domain,
                 path=None if path is None else _str(path, f"{where}.path"),
+                http_only=http_only,
             )
         )
 
@@ -407,6 +542,9 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
     if not isinstance(gpc_raw, list) or not all(isinstance(k, str) for k in gpc_raw):
         raise PolicyError("gpc_refuses", "expected a list of category keys")
     root = data.get("root_domain")
+    secure = data.get("secure")
+    same_site = data.get("same_site_min")
+    refused = data.get("consent_max_age_refused")
     site = _table(data.get("site", {}), "site")
     _unknown_keys(site, _SITE_KEYS, "site")
     policy = Policy(
@@ -419,6 +557,17 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
         consent_max_age=parse_duration(data.get("consent_max_age", "180d"), key="consent_max_age"),
         gpc_refuses=frozenset(gpc_raw),
         site={k: _str(v, f"site.{k}") for k, v in site.items()},
+        # Checked against MODES, SECURE_RULES and SAME_SITE_MINIMUMS by Policy itself.
+        mode=cast("Mode", _str(data.get("mode", "opt-in"), "mode")),
+        secure=cast("SecureRule | None", None if secure is None else _str(secure, "secure")),
+        same_site_min=cast(
+            "SameSiteMinimum | None",
+            None if same_site is None else _str(same_site, "same_site_min").lower(),
+        ),
+        consent_max_age_refused=(
+            None if refused is None else parse_duration(refused, key="consent_max_age_refused")
+        ),
+        sources=_sources(data.get("sources", {})),
     )
     if policy.root_domain is not None:
         for i, rule in enumerate(policy.cookies):
@@ -430,3 +579,49 @@ def _from_dict(data: Mapping[str, Any]) -> Policy:
                     f"{rule.domain!r} is outside root_domain {policy.root_domain!r}",
                 )
     return policy
+
+
+def _sources(raw: object) -> SourceSettings:
+    """The ``[sources.cookieconsent]`` and ``[sources.klaro]`` tables."""
+    sources = _table(raw, "sources")
+    _unknown_keys(sources, frozenset(_SOURCE_KEYS), "sources")
+    cc = _table(sources.get("cookieconsent", {}), "sources.cookieconsent")
+    _unknown_keys(cc, _SOURCE_KEYS["cookieconsent"], "sources.cookieconsent")
+    klaro = _table(sources.get("klaro", {}), "sources.klaro")
+    _unknown_keys(klaro, _SOURCE_KEYS["klaro"], "sources.klaro")
+    revision = cc.get("revision", 0)
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+        raise PolicyError("sources.cookieconsent.revision", "expected a whole number >= 0")
+    cc_name = _cookie_name(cc.get("name", "cc_cookie"), "sources.cookieconsent.name")
+    klaro_name = _cookie_name(klaro.get("name", "klaro"), "sources.klaro.name")
+    if cc_name == klaro_name:
+        raise PolicyError("sources.klaro.name", f"{klaro_name!r} is cookieconsent's cookie too")
+    return SourceSettings(
+        cookieconsent_name=cc_name,
+        cookieconsent_categories=_name_map(
+            cc.get("categories", {}), "sources.cookieconsent.categories"
+        ),
+        cookieconsent_revision=revision,
+        klaro_name=klaro_name,
+        klaro_services=_name_map(klaro.get("services", {}), "sources.klaro.services"),
+    )
+
+
+def _cookie_name(value: object, key: str) -> str:
+    name = _str(value, key, allow_empty=False).strip()
+    if _NAME_BAD.search(name) or any(ch in _GLOB_CHARS for ch in name):
+        raise PolicyError(key, f"{name!r} is not a valid cookie name")
+    if name == CONSENT_COOKIE:
+        raise PolicyError(key, f"{name!r} is cookiewarden's own signed consent cookie")
+    return name
+
+
+def _name_map(value: object, key: str) -> tuple[tuple[str, str], ...]:
+    """A ``{ their name = "our category key" }`` table, as sorted pairs."""
+    table = _table(value, key)
+    pairs = []
+    for name, category in table.items():
+        if not name:
+            raise PolicyError(key, "names must not be empty")
+        pairs.append((name, _str(category, f"{key}.{name}", allow_empty=False)))
+    return tuple(sorted(pairs))

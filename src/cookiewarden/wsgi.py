@@ -91,6 +91,8 @@ class CookieWardenWSGI:
             facts,
             None if cookie is None else _text(cookie),
             gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
+            # Only a hook (consent_required, on_decision) reads the other headers.
+            headers=_header_pairs(environ) if engine.wants_headers else None,
         )
         full_path = environ.get("SCRIPT_NAME", "") + path
         # Every consent-API path starts with consent_path: that cheap test comes first.
@@ -192,13 +194,7 @@ class CookieWardenWSGI:
                 body = environ["wsgi.input"].read(MAX_BODY + 1)
                 if len(body) > MAX_BODY:
                     body, too_large = b"", True
-        headers = {
-            key[5:].replace("_", "-").lower(): _text(value)
-            for key, value in environ.items()
-            if key.startswith("HTTP_") and isinstance(value, str)
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = environ["CONTENT_TYPE"]
+        headers = dict(_header_pairs(environ))
         request = EndpointRequest(
             method=method,
             path=environ.get("SCRIPT_NAME", "") + _text(environ.get("PATH_INFO", "/")),
@@ -214,6 +210,21 @@ class CookieWardenWSGI:
         status = f"{response.status} {_REASONS.get(response.status, 'Status')}"
         start_response(status, [(k, _wsgi(v)) for k, v in response.headers])
         return [response.body]
+
+
+def _header_pairs(environ: WSGIEnvironment) -> list[tuple[str, str]]:
+    """The request headers as (lower-case name, text) pairs: ``HTTP_*`` and ``CONTENT_TYPE``.
+
+    A WSGI server has already joined repeated headers into one ``HTTP_*`` value.
+    """
+    pairs = [
+        (key[5:].replace("_", "-").lower(), _text(value))
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    ]
+    if environ.get("CONTENT_TYPE"):
+        pairs.append(("content-type", environ["CONTENT_TYPE"]))
+    return pairs
 
 
 def _close(result: Iterable[bytes]) -> None:

@@ -24,15 +24,26 @@ import asyncio
 import http.cookiejar
 import io
 import json
+import logging
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from cookiewarden import Policy, SetCookie, parse_set_cookie
+from cookiewarden import (
+    ConfigurationError,
+    DecisionEvent,
+    Policy,
+    RequestInfo,
+    SetCookie,
+    parse_set_cookie,
+)
 from cookiewarden.decide import effective_name
 
 HOST = "testserver"
@@ -48,11 +59,33 @@ PAGE_COOKIES = {
 """The cookies ``/`` sets, in order, and their categories in ``examples/policy.toml``."""
 BANNER_TAG = '<script src="/_consent/banner.js" defer></script>'
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "policy.toml"
 
 
 def deletion(name: str) -> str:
     """The exact header that expires a refused, declared, host-only cookie at ``/``."""
     return f"{name}=; Max-Age=0; Expires={EPOCH}; Path=/"
+
+
+def cc_cookie(categories: list[str], at: float | None = None) -> str:
+    """A ``cc_cookie`` value as orestbida/cookieconsent v3 writes it:
+    ``encodeURIComponent(JSON.stringify(...))``, times as ``toISOString()`` gives them."""
+    content: dict[str, Any] = {
+        "categories": categories,
+        "revision": 0,
+        "data": None,
+        "consentId": "4c4b2e3a-5a3f-4c0e-9b5e-2f0f2f7e9d11",
+        "services": {name: [] for name in categories},
+    }
+    if at is not None:
+        when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        content["consentTimestamp"] = content["lastConsentTimestamp"] = when
+    return quote(json.dumps(content, separators=(",", ":")), safe="-_.!~*'()")
+
+
+def klaro_cookie(consents: dict[str, Any]) -> str:
+    """A ``klaro`` value as Klaro 0.7+ writes it: ``encodeURIComponent(JSON.stringify(...))``."""
+    return quote(json.dumps(consents, separators=(",", ":")), safe="-_.!~*'()")
 
 
 def echo(value: str) -> str:
@@ -777,3 +810,284 @@ class AdapterContract:
     def test_gpc_alone_writes_no_cookie(self) -> None:
         response = self.request("GET", "/", headers=[("Sec-GPC", "1")])
         assert response.names() == ["sessionid"]
+
+    # -- beyond the basics: where consent is required ---------------------------------------
+
+    def policy_with(self, **overrides: Any) -> Policy:
+        """The examples' policy with top-level ``overrides`` (``None`` removes a key)."""
+        data = tomllib.loads(EXAMPLE_POLICY.read_text(encoding="utf-8"))
+        for key, value in overrides.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        return Policy.from_dict(data, source="test policy")
+
+    def test_opt_out_gives_an_undecided_visitor_every_category(self) -> None:
+        response = self.request("GET", "/", policy=self.policy_with(mode="opt-out"))
+        assert response.names() == list(PAGE_COOKIES)
+        assert response.deleted() == []
+
+    def test_opt_out_under_gpc_refuses_what_gpc_refuses(self) -> None:
+        opt_out = self.policy_with(mode="opt-out")
+        response = self.request("GET", "/", headers=[("Sec-GPC", "1")], policy=opt_out)
+        assert response.names() == ["sessionid", "_ga", "lang"]
+
+    def test_opt_out_a_decided_choice_wins(self) -> None:
+        opt_out = self.policy_with(mode="opt-out")
+        response = self.request("GET", "/", cookie=self.consent(["performance"]), policy=opt_out)
+        assert response.names() == ["sessionid", "_ga"]
+        refusal = self.request("GET", "/whoami", cookie=self.consent(), policy=opt_out).json()
+        assert (refusal["granted"], refusal["decided"]) == (["necessary"], True)
+
+    def test_consent_required_decides_per_request(self) -> None:
+        seen: list[Any] = []
+
+        def in_eu(request: RequestInfo) -> bool:
+            seen.append(request)
+            return request.headers.get("cf-ipcountry", "").upper() in ("FR", "DE")
+
+        client = self.serve(**self.options(consent_required=in_eu))
+        us = self.request("GET", "/", headers=[("CF-IPCountry", "US")], client=client)
+        assert us.names() == list(PAGE_COOKIES)
+        fr = self.request("GET", "/", headers=[("CF-IPCountry", "FR")], client=client)
+        assert fr.names() == ["sessionid"]
+        seen_us = self.request(
+            "GET", "/whoami", headers=[("CF-IPCountry", "US")], client=client
+        ).json()
+        assert (seen_us["granted"], seen_us["decided"]) == (
+            ["functionality", "necessary", "performance", "targeting"],
+            False,
+        )
+        assert (seen[0].host, seen[0].path, seen[0].secure) == (HOST, "/", False)
+
+    def test_consent_required_that_raises_requires_consent(self) -> None:
+        def broken(request: RequestInfo) -> bool:
+            raise RuntimeError("no geo database")
+
+        response = self.request("GET", "/", consent_required=broken)
+        assert (response.status, response.names()) == (200, ["sessionid"])
+
+    def test_consent_endpoint_reports_mode_and_required(self) -> None:
+        answer = self.request("GET", "/_consent").json()
+        assert (answer["mode"], answer["required"]) == ("opt-in", True)
+        elsewhere = self.request("GET", "/_consent", consent_required=lambda r: False).json()
+        assert (elsewhere["mode"], elsewhere["required"], elsewhere["decided"]) == (
+            "opt-in",
+            False,
+            False,
+        )
+        assert elsewhere["granted"] == ["functionality", "necessary", "performance", "targeting"]
+        opt_out = self.request("GET", "/_consent", policy=self.policy_with(mode="opt-out"))
+        assert (opt_out.json()["mode"], opt_out.json()["required"]) == ("opt-out", False)
+
+    # -- the decision hook ------------------------------------------------------------------
+
+    def test_on_decision_may_drop_a_granted_cookie(self) -> None:
+        def no_ads(event: DecisionEvent) -> Any:
+            return "drop" if event.category == "targeting" else None
+
+        response = self.request("GET", "/", cookie=self.consent(OPTIONAL), on_decision=no_ads)
+        assert response.names() == ["sessionid", "_ga", "lang"]
+
+    def test_on_decision_may_tighten_a_cookie(self) -> None:
+        def shorter(event: DecisionEvent) -> Any:
+            if event.name == "lang" and event.cookie is not None:
+                return event.cookie.with_changes(max_age=3600, http_only=True, expires=None)
+            return None
+
+        response = self.request(
+            "GET", "/", cookie=self.consent(["functionality"]), on_decision=shorter
+        )
+        lang = response.cookie("lang")
+        assert (lang.max_age, lang.http_only) == (3600, True)
+
+    def test_on_decision_can_never_loosen(self, caplog: pytest.LogCaptureFixture) -> None:
+        def everything(event: DecisionEvent) -> Any:
+            if event.cookie is not None and event.cookie.max_age:
+                return event.cookie.with_changes(max_age=event.cookie.max_age * 10)
+            return "keep"
+
+        with caplog.at_level(logging.WARNING, logger="cookiewarden"):
+            response = self.request("GET", "/", on_decision=everything)
+        assert response.names() == ["sessionid"]
+        refused = [r for r in caplog.records if "on_decision refused" in r.getMessage()]
+        assert refused and all(r.levelno == logging.WARNING for r in refused)
+        granted = self.request(
+            "GET", "/", cookie=self.consent(["performance"]), on_decision=everything
+        )
+        assert granted.cookie("_ga").max_age == YEAR
+
+    def test_on_decision_that_raises_changes_nothing(self) -> None:
+        def broken(event: DecisionEvent) -> Any:
+            raise RuntimeError("bug in the hook")
+
+        response = self.request(
+            "GET", "/", cookie=self.consent(["performance"]), on_decision=broken
+        )
+        assert (response.status, response.names()) == (200, ["sessionid", "_ga"])
+
+    def test_on_decision_sees_the_request(self) -> None:
+        seen: list[DecisionEvent] = []
+        self.request("GET", "/", headers=[("X-Test", "yes")], on_decision=seen.append)
+        assert [e.name for e in seen] == list(PAGE_COOKIES)
+        assert all(e.request.headers.get("x-test") == "yes" for e in seen)
+        assert [e.action.value for e in seen] == ["keep", "drop", "drop", "drop"]
+
+    # -- hardening --------------------------------------------------------------------------
+
+    HARDENED = {"secure": "same-as-request", "same_site_min": "strict"}
+
+    def test_hardening_over_http_adds_no_secure(self) -> None:
+        response = self.request(
+            "GET", "/", cookie=self.consent(OPTIONAL), policy=self.policy_with(**self.HARDENED)
+        )
+        assert response.names() == list(PAGE_COOKIES)
+        for cookie in response.parsed():
+            assert (cookie.same_site, cookie.secure) == ("strict", False), cookie
+
+    def test_hardening_over_https_adds_secure(self) -> None:
+        response = self.request(
+            "GET",
+            "/",
+            cookie=self.consent(OPTIONAL),
+            headers=[("X-Forwarded-Proto", "https")],
+            trusted_proxies=1,
+            policy=self.policy_with(**self.HARDENED),
+        )
+        assert response.names() == list(PAGE_COOKIES)
+        for cookie in response.parsed():
+            assert (cookie.same_site, cookie.secure) == ("strict", True), cookie
+
+    def test_secure_always_adds_secure_over_http_and_http_only_where_declared(self) -> None:
+        data = tomllib.loads(EXAMPLE_POLICY.read_text(encoding="utf-8"))
+        data["secure"] = "always"
+        for cookie in data["cookies"]:
+            if cookie["name"] == "lang":
+                cookie["http_only"] = True
+        response = self.request(
+            "GET", "/", cookie=self.consent(OPTIONAL), policy=Policy.from_dict(data)
+        )
+        assert all(cookie.secure for cookie in response.parsed())
+        assert response.cookie("lang").http_only
+        assert not response.cookie("_ga").http_only
+
+    # -- consent cookie placement and lifetime ----------------------------------------------
+
+    def test_consent_cookie_domain_shares_consent_across_subdomains(self) -> None:
+        client = self.serve(**self.options(consent_cookie_domain="example.com", trusted_proxies=1))
+        on_www = [("X-Forwarded-Host", "www.example.com")]
+        answer = self.request(
+            "POST", "/_consent", json_body={"granted": ["performance"]}, headers=on_www,
+            client=client,
+        )  # fmt: skip
+        stored = answer.cookie("cw_consent")
+        assert stored.domain == "example.com"
+        elsewhere = self.request(
+            "POST", "/_consent", json_body={"granted": []}, client=client
+        ).cookie("cw_consent")
+        assert elsewhere.domain is None  # testserver is not within example.com
+
+    def test_consent_cookie_domain_replaces_an_old_host_only_cookie(self) -> None:
+        client = self.serve(**self.options(consent_cookie_domain="example.com", trusted_proxies=1))
+        answer = self.request(
+            "POST", "/_consent", json_body={"granted": ["performance"]},
+            headers=[("X-Forwarded-Host", "www.example.com")],
+            cookie=self.consent(["targeting"]), client=client,
+        )  # fmt: skip
+        assert answer.set_cookies[0] == deletion("cw_consent")
+        (shared,) = [c for c in answer.parsed() if c.name == "cw_consent" and c.domain]
+        assert (shared.domain, answer.names()) == ("example.com", ["cw_consent"])
+
+    @pytest.mark.parametrize("domain", ["co.uk", "github.io", "127.0.0.1", "example.org"])
+    def test_consent_cookie_domain_is_checked_at_start(self, domain: str) -> None:
+        policy = self.policy_with(root_domain="example.com")
+        with pytest.raises(ConfigurationError) as info:
+            self.request("GET", "/", consent_cookie_domain=domain, policy=policy)
+        assert info.value.option == "consent_cookie_domain"
+
+    def test_a_refusal_is_kept_for_consent_max_age_refused(self) -> None:
+        policy = self.policy_with(consent_max_age_refused="30d")
+        refused = self.request("POST", "/_consent", json_body={"granted": []}, policy=policy)
+        assert refused.cookie("cw_consent").max_age == 30 * 86400
+        chosen = self.request(
+            "POST", "/_consent", json_body={"granted": ["performance"]},
+            policy=policy,
+        )  # fmt: skip
+        assert chosen.cookie("cw_consent").max_age == CONSENT_MAX_AGE
+        old_refusal = "cw_consent=" + self.mint([], issued_at=self.now - 31 * 86400, policy=policy)
+        seen = self.request("GET", "/whoami", cookie=old_refusal, policy=policy).json()
+        assert seen["decided"] is False  # asked again
+
+    # -- adopting an existing banner --------------------------------------------------------
+
+    SOURCES = {
+        "cookieconsent": {"categories": {"analytics": "performance", "ads": "targeting"}},
+        "klaro": {
+            "services": {"ga": "performance", "youtube": "functionality", "ads": "targeting"}
+        },
+    }
+
+    def adopting(self, **options: Any) -> Client:
+        return self.serve(
+            **self.options(
+                policy=self.policy_with(sources=self.SOURCES),
+                consent_sources=["cookiewarden", "cookieconsent", "klaro"],
+                **options,
+            )
+        )
+
+    def test_cookieconsent_choice_is_enforced(self) -> None:
+        cookie = "cc_cookie=" + cc_cookie(["necessary", "analytics"], self.now)
+        client = self.adopting()
+        assert self.request("GET", "/", cookie=cookie, client=client).names() == [
+            "sessionid",
+            "_ga",
+        ]
+        seen = self.request("GET", "/whoami", cookie=cookie, client=client).json()
+        assert (seen["granted"], seen["decided"]) == (["necessary", "performance"], True)
+        answer = self.request("GET", "/_consent", cookie=cookie, client=client).json()
+        assert (answer["decided"], answer["granted"]) == (True, ["necessary", "performance"])
+
+    def test_klaro_choice_is_enforced(self) -> None:
+        cookie = "klaro=" + klaro_cookie({"ga": False, "youtube": True, "ads": True})
+        names = self.request("GET", "/", cookie=cookie, client=self.adopting()).names()
+        assert names == ["sessionid", "lang", "ads_id"]
+
+    def test_adopted_cookies_count_only_when_listed(self) -> None:
+        cookie = "cc_cookie=" + cc_cookie(["analytics"], self.now)
+        policy = self.policy_with(sources=self.SOURCES)
+        assert self.request("GET", "/", cookie=cookie, policy=policy).names() == ["sessionid"]
+
+    def test_signed_consent_wins_over_adopted_cookies(self) -> None:
+        cookie = "; ".join(
+            [
+                "cc_cookie=" + cc_cookie(["analytics", "ads"], self.now),
+                "klaro=" + klaro_cookie({"ga": True, "youtube": True, "ads": True}),
+                self.consent(["functionality"], issued_at=self.now - 3600),
+            ]
+        )
+        assert self.request("GET", "/", cookie=cookie, client=self.adopting()).names() == [
+            "sessionid",
+            "lang",
+        ]
+
+    @pytest.mark.parametrize(
+        "cookie",
+        [
+            pytest.param("cc_cookie=%7Bnot-json", id="cc-not-json"),
+            pytest.param("cc_cookie=" + cc_cookie(["social"]), id="cc-unknown-category"),
+            pytest.param("klaro=" + klaro_cookie({"ga": "yes"}), id="klaro-not-bool"),
+            pytest.param("klaro=" + klaro_cookie({"hotjar": True}), id="klaro-unknown-service"),
+            pytest.param("klaro=" + "%20" * 3000, id="huge"),
+        ],
+    )
+    def test_malformed_adopted_cookie_is_no_consent(self, cookie: str) -> None:
+        response = self.request("GET", "/", cookie=cookie, client=self.adopting())
+        assert (response.status, response.names()) == (200, ["sessionid"])
+
+    def test_consent_sources_are_checked_at_start(self) -> None:
+        for sources in (["cookieconsent"], ["cookiewarden", "onetrust"], "cookiewarden"):
+            with pytest.raises(ConfigurationError) as info:
+                self.request("GET", "/", consent_sources=sources)
+            assert info.value.option == "consent_sources"

@@ -46,6 +46,7 @@ const layers = []; // [, first, second]
 // --- consent API
 const cats = () => state?.categories || [];
 const has = (k) => !!state?.granted.includes(k); // the server lists necessary categories too
+const free = () => state?.decided || state?.required === false; // closable
 
 async function call(method, body) {
   const headers = { Accept: "application/json" };
@@ -193,7 +194,7 @@ function css() {
     const link = el("link", null, { rel: "stylesheet", href });
     if (NONCE) link.setAttribute("nonce", NONCE);
     link.onload = link.onerror = done;
-    setTimeout(done, 3000); // the banner works unstyled too
+    setTimeout(done, 3000); // works unstyled too
     D.head.prepend(link); // first: the site's own rules win ties
   }));
 }
@@ -210,7 +211,7 @@ function show(n) {
   root.dataset.layer = n; // the second layer gets a backdrop
   dialog.setAttribute("aria-labelledby", "cw-t" + n);
   dialog.setAttribute("aria-describedby", "cw-d" + n);
-  closeBtn.hidden = !state?.decided;
+  closeBtn.hidden = !free();
   note.hidden = !state?.gpc || state.decided;
   (first ? dialog : l.firstChild).focus();
 }
@@ -237,7 +238,7 @@ function setError(text) {
 
 D.addEventListener("keydown", (e) => {
   if (!isOpen) return;
-  if (e.key == "Escape" && (!layers[2].hidden || state?.decided)) {
+  if (e.key == "Escape" && (!layers[2].hidden || free())) {
     e.preventDefault(); // on a first visit the first layer waits for a choice
     if (layers[2].hidden) return close();
     show(1);
@@ -270,11 +271,11 @@ async function open() {
 
 const withdraw = () => send("DELETE");
 
-// On load, and on a return from the back/forward cache.
+// On load, and on a return from the back/forward cache. Not required: no pop-up.
 async function refresh() {
   const j = await load();
-  if (j?.decided) {
-    close();
+  if (free()) {
+    if (j.decided) close();
     after(j, false);
   } else if (j) {
     activate(); // scripts of necessary categories
