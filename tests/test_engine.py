@@ -221,3 +221,24 @@ def test_stats_finds_the_engine_through_wrappers() -> None:
     assert stats(Outer(mw)) == {}
     with pytest.raises(TypeError):
         stats(object())
+
+
+def test_an_internal_error_on_the_request_side_fails_closed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Fault injection: whatever goes wrong inside, the app gets no consent and no cookie."""
+
+    class Faulty(Engine):
+        def _request_side(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+            raise RuntimeError("injected fault")
+
+    e = Faulty(POLICY, ["key"], consent_log=None, clock=Clock())
+    ex = e.begin(
+        e.request_facts(host="example.com", scheme="https"),
+        f"sessionid=s; cw_consent={token(e, ['performance'])}",
+    )
+    assert not ex.consent.decided
+    assert ex.consent.granted == {"necessary"}
+    assert ex.app_cookie_header == ""
+    assert "internal error reading the request's cookies" in caplog.text
+    assert e.stats()[("error", "request-side", "-")] == 1

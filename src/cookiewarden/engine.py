@@ -445,7 +445,15 @@ class Engine:
         now = self.clock()
         side = self._requests.get(key)
         if side is None or not side.valid_from <= now < side.valid_until:
-            side, steady = self._request_side(cookie_header, gpc, secure, now, required)
+            try:
+                side, steady = self._request_side(cookie_header, gpc, secure, now, required)
+            except Exception:
+                # A bug here must never reach the host app or the server. Fail closed: no
+                # consent, and the app sees no cookie at all for this one request.
+                logger.exception("cookiewarden: internal error reading the request's cookies")
+                self._count("error", "request-side", "-")
+                undecided = Consent.undecided(self.policy, gpc=gpc)
+                return Exchange(self, facts, undecided, "", [], required, request)
             if steady and len(cookie_header) <= _REQUEST_KEY_MAX:
                 self._requests.put(key, side)
         for name, category in side.cleared:
