@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from .endpoints import EndpointRequest, EndpointResponse
     from .records import ConsentRecord, RecordSink
 
-__all__ = ["Engine", "Exchange", "forwarded_value"]
+__all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
 
 logger = logging.getLogger("cookiewarden")
 
@@ -130,6 +130,46 @@ class _RequestSide:
         self.cleared = cleared  # (name, category) of each deletion, logged and counted per use
         self.valid_from = valid_from
         self.valid_until = valid_until
+
+
+def refused_deletions(
+    policy: Policy, names: Iterable[str], consent: Consent, *, secure: bool
+) -> list[tuple[str, str, str]]:
+    """``(name, category, Set-Cookie)`` deletions for the refused *declared* cookies in ``names``.
+
+    Pure (no logging, no counting), so the demo and the audit can show exactly what
+    ``clear_refused`` sends. The rules:
+
+    - only *declared* cookies of a category ``consent`` refuses; undeclared ones may belong to
+      another site sharing the domain, so they are never expired;
+    - each name once, in the order given; empty names are skipped;
+    - a ``__Host-`` cookie is deleted host-only on ``/``; any other with its declared ``domain``
+      and ``path``;
+    - ``Secure`` when the request is secure or the name carries a ``__Secure-``/``__Host-``
+      prefix (a browser ignores such a deletion without it);
+    - a name no Set-Cookie header can carry (a control character...) is skipped.
+    """
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for name in names:
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        rule = policy.lookup(name)
+        if rule is None or consent.allows(rule.category):
+            continue
+        host_prefixed = name[:7].lower() == "__host-"
+        try:
+            header = deletion_header(
+                name,
+                domain=None if host_prefixed else rule.domain,
+                path="/" if host_prefixed else rule.path,
+                secure=secure or host_prefixed or name[:9].lower() == "__secure-",
+            )
+        except ValueError:
+            continue
+        out.append((name, rule.category, header))
+    return out
 
 
 def forwarded_value(value: str | None, trusted: int) -> str | None:
@@ -528,30 +568,8 @@ class Engine:
         self, names: Iterable[str], consent: Consent, *, secure: bool
     ) -> tuple[list[str], list[tuple[str, str]]]:
         """:meth:`deletions_for` without the logging: the headers, and (name, category) each."""
-        out: list[str] = []
-        cleared: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for name in names:
-            if not name or name in seen:
-                continue
-            seen.add(name)
-            rule = self.policy.lookup(name)
-            if rule is None or consent.allows(rule.category):
-                continue
-            host_prefixed = name[:7].lower() == "__host-"
-            try:
-                header = deletion_header(
-                    name,
-                    domain=None if host_prefixed else rule.domain,
-                    path="/" if host_prefixed else rule.path,
-                    secure=secure or host_prefixed or name[:9].lower() == "__secure-",
-                )
-            except ValueError:
-                # A name no Set-Cookie can carry (control characters...): nothing to expire.
-                continue
-            out.append(header)
-            cleared.append((name, rule.category))
-        return out, cleared
+        found = refused_deletions(self.policy, names, consent, secure=secure)
+        return [header for _, _, header in found], [(name, cat) for name, cat, _ in found]
 
     def all_declared_deletions(self, consent: Consent, *, secure: bool) -> list[str]:
         """Deletion headers for every exactly-named declared cookie ``consent`` refuses."""

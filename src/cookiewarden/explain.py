@@ -10,8 +10,8 @@ Rules:
    framework, nothing counted.
 2. Every :class:`~cookiewarden.decide.Reason` has its own sentence, and the sentence names what
    the visitor or the developer can check (the domain, the host, the category, the lifetimes).
-3. :func:`refused_deletions` applies the same rules as
-   :meth:`cookiewarden.engine.Engine.deletions_for` (``tests/test_explain.py`` holds them to it).
+3. :func:`refused_deletions` is the engine's own pure rule
+   (:func:`cookiewarden.engine.refused_deletions`), reshaped for the demo's table.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .consent import Consent
-from .cookies import deletion_header
 from .decide import Decision, Reason, RequestFacts
 from .declaration import human_duration
+from .engine import refused_deletions as engine_refused_deletions
 from .policy import Policy
 from .setcookie import SetCookie, parse_set_cookie
 
@@ -146,44 +146,15 @@ def refused_deletions(
 ) -> list[tuple[str, str]]:
     """The ``(name, Set-Cookie)`` deletions the middleware's ``clear_refused`` adds for ``names``.
 
-    Why this exists: :meth:`~cookiewarden.engine.Engine.deletions_for` builds the same headers,
-    but it also logs and counts every cookie it clears, so a page that only *shows* them (the
-    demo's table) would log each one twice. This is the side-effect-free preview; it applies the
-    engine's rules and must change with them:
-
-    - only *declared* cookies of a category ``consent`` refuses; undeclared ones may belong to
-      another site sharing the domain, so they are never expired;
-    - each name once, in the order given; empty names are skipped;
-    - a ``__Host-`` cookie is deleted host-only on ``/``; any other with its declared
-      ``domain`` and ``path``;
-    - ``Secure`` when the request is secure or the name carries a ``__Secure-``/``__Host-``
-      prefix (a browser ignores such a cookie without it);
-    - a name no Set-Cookie header can carry (a control character...) is skipped: there is
-      nothing the browser could hold under it.
+    The engine's own :func:`~cookiewarden.engine.refused_deletions` (pure: the engine logs and
+    counts around it), in the shape the demo's table wants.
 
     :param policy: the policy being enforced.
     :param names: the cookie names the browser sent (leave out those the response sets itself).
     :param consent: the visitor's consent.
     :param secure: whether the request came over https.
     """
-    out: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for name in names:
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        rule = policy.lookup(name)
-        if rule is None or consent.allows(rule.category):
-            continue
-        host_prefixed = name[:7].lower() == "__host-"
-        try:
-            header = deletion_header(
-                name,
-                domain=None if host_prefixed else rule.domain,
-                path="/" if host_prefixed else rule.path,
-                secure=secure or host_prefixed or name[:9].lower() == "__secure-",
-            )
-        except ValueError:
-            continue
-        out.append((name, header))
-    return out
+    return [
+        (name, header)
+        for name, _, header in engine_refused_deletions(policy, names, consent, secure=secure)
+    ]
