@@ -706,3 +706,26 @@ def test_a_refusal_counts_for_consent_max_age_refused(
     codec = make_codec(policy=REFUSAL_POLICY)
     choice = choose(REFUSAL_POLICY, granted, gpc=False, accept_all=False, method="api", now=NOW)
     assert codec.loads(codec.dumps(choice), now=NOW + age)[1] == reason
+
+
+def test_prebuilt_signer_reads_tokens_exactly_as_itsdangerous_does() -> None:
+    """The cached-key verifier is an optimisation only: same tokens, same rotation rules."""
+    import hashlib
+
+    from itsdangerous import URLSafeSerializer
+
+    from cookiewarden import Policy
+    from cookiewarden.consent import SALT, ConsentCodec, choose
+
+    policy = Policy.default()
+    consent = choose(policy, ["performance"], gpc=False, accept_all=False, method="api", now=1e9)
+    reference = URLSafeSerializer(
+        ["old", "new"],
+        salt=SALT,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+    )
+    token = ConsentCodec(policy, ["old", "new"]).dumps(consent)
+    assert reference.loads(token)[2] == ["performance"]
+    old_token = ConsentCodec(policy, ["old"]).dumps(consent)
+    assert ConsentCodec(policy, ["old", "new"]).loads(old_token, now=1e9)[1] == "ok"
+    assert ConsentCodec(policy, ["new"]).loads(old_token, now=1e9)[1] == "bad-signature"

@@ -38,7 +38,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from itsdangerous import BadData, BadSignature, URLSafeSerializer
+from itsdangerous import BadData, BadSignature, Signer, URLSafeSerializer
+from itsdangerous.encoding import want_bytes
 
 from .errors import ConfigurationError, CookieWardenError
 
@@ -211,6 +212,23 @@ def choose(
     )
 
 
+class _CachedKeySigner(Signer):
+    """itsdangerous' :class:`~itsdangerous.Signer`, each key's derivation computed once.
+
+    Same tokens, same verification (newest key first); only the per-call HMAC that derives
+    the signing key from each secret and the salt is kept instead of recomputed.
+    """
+
+    def __init__(self, secret_keys: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(list(secret_keys), **kwargs)
+        self._derived = {key: Signer.derive_key(self, key) for key in self.secret_keys}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        derived = self._derived.get(key)
+        return derived if derived is not None else super().derive_key(key)
+
+
 class ConsentCodec:
     """Signs a :class:`Consent` into a ``cw_consent`` value and verifies one back.
 
@@ -245,11 +263,13 @@ class ConsentCodec:
             if not key:
                 raise ConfigurationError(f"secret_keys[{index}]", "must not be empty")
         self.policy = policy
+        signer_kwargs: dict[str, Any] = {"key_derivation": "hmac", "digest_method": hashlib.sha256}
         self._serializer: URLSafeSerializer = URLSafeSerializer(
-            keys,
-            salt=SALT,
-            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+            keys, salt=SALT, signer_kwargs=signer_kwargs
         )
+        # Verification goes through one prebuilt signer whose derived keys are computed once:
+        # the serializer's own loads() builds a signer and derives every key on each call.
+        self._signer = _CachedKeySigner(keys, salt=SALT, **signer_kwargs)
 
     def dumps(self, consent: Consent) -> str:
         """Return the signed cookie value for a decided ``consent``, signed with the newest key.
@@ -333,7 +353,7 @@ class ConsentCodec:
         if not value or not value.isascii():
             return "malformed"
         try:
-            payload: Any = self._serializer.loads(value)
+            payload: Any = self._serializer.load_payload(self._signer.unsign(value))
         except BadSignature:
             return "bad-signature"
         except BadData:
