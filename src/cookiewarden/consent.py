@@ -25,21 +25,28 @@ The cookie value is itsdangerous' URL-safe serialisation of a compact JSON list,
 HMAC-SHA256 under the salt ``"cookiewarden.consent"``::
 
     [1, "<policy version>", ["<granted optional key>", ...], <issued_at>, "<id>", "<method>"]
+
+New values are written uncompressed (reading zlib costs more than the bytes it saves); values
+itsdangerous compressed (a leading ``.``) still read, so no visitor is asked again.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import hashlib
+import hmac
+import json
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadData, BadSignature, Signer, URLSafeSerializer
-from itsdangerous.encoding import want_bytes
+from itsdangerous.encoding import base64_encode, want_bytes
 
 from .errors import ConfigurationError, CookieWardenError
 
@@ -74,6 +81,7 @@ METHODS = frozenset({"banner", "api", "gpc", "withdraw"})
 _FORMAT = 1
 _MAX_TIME = 2**40  # about the year 36800; anything larger is not a timestamp we wrote
 _CONSENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_GRANTS_MAX = 1024  # distinct granted lists remembered per codec (a policy has far fewer)
 
 
 class UnknownCategoryError(CookieWardenError):
@@ -215,18 +223,83 @@ def choose(
 class _CachedKeySigner(Signer):
     """itsdangerous' :class:`~itsdangerous.Signer`, each key's derivation computed once.
 
-    Same tokens, same verification (newest key first); only the per-call HMAC that derives
-    the signing key from each secret and the salt is kept instead of recomputed.
+    Same tokens, same verification (newest key first). Kept instead of recomputed: the
+    derived key for each secret and the salt, and that key's HMAC-SHA256 state after its
+    padded key block (RFC 2104), so checking a signature hashes only the value itself.
     """
 
     def __init__(self, secret_keys: Sequence[str], **kwargs: Any) -> None:
         super().__init__(list(secret_keys), **kwargs)
         self._derived = {key: Signer.derive_key(self, key) for key in self.secret_keys}
+        # Newest first, as Signer.verify_signature tries them.
+        self._states = tuple(
+            _hmac_sha256_states(self._derived[key]) for key in reversed(self.secret_keys)
+        )
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
         derived = self._derived.get(key)
         return derived if derived is not None else super().derive_key(key)
+
+    def unsign(self, signed_value: str | bytes) -> bytes:
+        """:meth:`Signer.unsign` for this signer's HMAC-SHA256 keys; raises as it does."""
+        signed = want_bytes(signed_value)
+        value, sep, encoded = signed.rpartition(b".")
+        if not sep:
+            raise BadSignature("No b'.' found in value")
+        try:
+            sig = base64.urlsafe_b64decode(encoded + b"=" * (-len(encoded) % 4))
+        except (binascii.Error, ValueError):
+            raise BadSignature("Signature is not base64", payload=value) from None
+        for inner, outer in self._states:
+            digest = inner.copy()
+            digest.update(value)
+            mac = outer.copy()
+            mac.update(digest.digest())
+            if hmac.compare_digest(mac.digest(), sig):
+                return value
+        raise BadSignature("Signature does not match", payload=value)
+
+
+_SHA256_BLOCK = 64
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+def _hmac_sha256_states(key: bytes) -> tuple[Any, Any]:
+    """HMAC-SHA256 under ``key`` as two hash states: (inner, outer) after their key blocks."""
+    if len(key) > _SHA256_BLOCK:
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(_SHA256_BLOCK, b"\0")
+    return hashlib.sha256(block.translate(_IPAD)), hashlib.sha256(block.translate(_OPAD))
+
+
+class _PlainSerializer(URLSafeSerializer):
+    """:class:`~itsdangerous.URLSafeSerializer` that never compresses what it writes."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(self.serializer.dumps(obj, **self.serializer_kwargs))
+
+
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _load_payload(payload: bytes, compat: URLSafeSerializer) -> Any:
+    """The JSON in a verified payload; ``compat`` reads a compressed (``.``) one.
+
+    The payload is compact JSON we wrote, so one scan of the whole text reads it; anything
+    else left over makes it unreadable.
+    """
+    if payload[:1] == b".":
+        return compat.load_payload(payload)
+    try:
+        text = base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)).decode()
+        value, end = _scan_json(text, 0)
+    except (binascii.Error, ValueError, StopIteration) as error:  # ValueError: JSON, UTF-8
+        raise BadData("payload is not base64 JSON") from error
+    if end != len(text):
+        raise BadData("payload is not base64 JSON")
+    return value
 
 
 class ConsentCodec:
@@ -264,12 +337,13 @@ class ConsentCodec:
                 raise ConfigurationError(f"secret_keys[{index}]", "must not be empty")
         self.policy = policy
         signer_kwargs: dict[str, Any] = {"key_derivation": "hmac", "digest_method": hashlib.sha256}
-        self._serializer: URLSafeSerializer = URLSafeSerializer(
+        self._serializer: URLSafeSerializer = _PlainSerializer(
             keys, salt=SALT, signer_kwargs=signer_kwargs
         )
         # Verification goes through one prebuilt signer whose derived keys are computed once:
         # the serializer's own loads() builds a signer and derives every key on each call.
         self._signer = _CachedKeySigner(keys, salt=SALT, **signer_kwargs)
+        self._grants: dict[tuple[str, ...], tuple[frozenset[str], int]] = {}
 
     def dumps(self, consent: Consent) -> str:
         """Return the signed cookie value for a decided ``consent``, signed with the newest key.
@@ -353,7 +427,7 @@ class ConsentCodec:
         if not value or not value.isascii():
             return "malformed"
         try:
-            payload: Any = self._serializer.load_payload(self._signer.unsign(value))
+            payload: Any = _load_payload(self._signer.unsign(value), self._serializer)
         except BadSignature:
             return "bad-signature"
         except BadData:
@@ -370,7 +444,16 @@ class ConsentCodec:
             return "malformed"
         if not isinstance(version, str):
             return "malformed"
-        if not isinstance(granted, list) or not all(isinstance(key, str) for key in granted):
+        if not isinstance(granted, list):
+            return "malformed"
+        # Only values we signed get here, so the distinct lists are few (subsets of the
+        # categories): what each grants and for how long is worked out once per list, and
+        # only lists of strings are ever remembered.
+        try:
+            known = self._grants.get(tuple(granted))
+        except TypeError:  # an unhashable item
+            return "malformed"
+        if known is None and not all(isinstance(key, str) for key in granted):
             return "malformed"
         if type(issued_at) is not int or not 0 <= issued_at <= _MAX_TIME:
             return "malformed"
@@ -381,15 +464,21 @@ class ConsentCodec:
         policy = self.policy
         if version != policy.version:
             return "policy-version"
-        keys = frozenset(granted)
-        if not keys <= policy.category_keys:
-            return "unknown-category"
+        if known is None:
+            keys = frozenset(granted)
+            if not keys <= policy.category_keys:
+                return "unknown-category"
+            full = keys | policy.necessary_keys
+            known = (full, policy.consent_lifetime(full))
+            if len(self._grants) < _GRANTS_MAX:
+                self._grants[tuple(granted)] = known
+        full, lifetime = known
         if issued_at > now + CLOCK_SKEW:
             return "future"
-        if issued_at + policy.consent_lifetime(keys | policy.necessary_keys) <= now:
+        if issued_at + lifetime <= now:
             return "expired"
         return Consent(
-            granted=keys | policy.necessary_keys,
+            granted=full,
             decided=True,
             policy_version=version,
             consent_id=consent_id,
