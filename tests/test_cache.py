@@ -275,6 +275,8 @@ def test_every_cache_stays_within_its_bound() -> None:
         "_responses": e._responses,
         "_facts": e._facts,
         "_shapes": e._shapes,
+        "_raw_shapes": e._raw_shapes,
+        "_seen_responses": e._seen_responses,
     }
     limits = {name: cache.limit for name, cache in caches.items()}
     for n in range(max(limits.values()) + 500):
@@ -282,7 +284,9 @@ def test_every_cache_stays_within_its_bound() -> None:
         exchange = e.begin(e.facts(f"h{n}.example.com", "https", f"/{n}"), cookie or f"x={n}")
         exchange.response_headers([f"_ga={n}; Max-Age={60 + n}"])  # a new shape every time
         for _ in range(2):  # a response is kept whole on its second sighting
-            exchange.response_headers_raw([f"_ga={n}; Max-Age=60".encode(), b"sessionid=1"])
+            exchange.response_headers_raw(
+                [f"_ga={n}; Max-Age=60".encode(), b"sessionid=1", f"ads={n}; X={n}".encode()]
+            )
         for name, cache in caches.items():
             assert len(cache) <= limits[name], name
     assert all(len(cache) > 0 for cache in caches.values())
@@ -434,6 +438,66 @@ def test_unique_values_are_judged_by_their_shape_through_the_engine() -> None:
         ]
         assert respond(e, None, [f"_ga=GA1.1.{n}; Max-Age=60"]) == []  # another visitor
     assert len(e._shapes) == 2
+
+
+_RAW_VALUES = [
+    "", "1", "x=y", '"q"', "é", "__Host-x", " padded", "padded ", "\tt", "a b", "v" * 1000,
+    "bad\x01", "bad\x7f", "semi\x09colon", "\udcff", "GA1.1.{n}",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_spliced_raw_value_leaves_as_decide_judges_it_afresh(seed: int) -> None:
+    """Raw values of a known shape are not parsed: what leaves, the decision made when read,
+    the counts and the log lines are exactly those of a fresh judgement."""
+    rng = random.Random(seed)
+    clock = Clock()
+    e = engine(clock=clock)
+    consents = [
+        Consent(frozenset({"necessary", *granted}), True, "v1")
+        for granted in ([], ["performance"], ["performance", "targeting"])
+    ]
+    shapes = [_random_header(rng, NOW) for _ in range(30)]
+    spliced = 0
+    for n in range(1500):
+        shape = rng.choice(shapes)
+        name, _, rest = shape.partition("=")
+        _, semicolon, attributes = rest.partition(";")
+        value = rng.choice(_RAW_VALUES).format(n=n)
+        header = f"{name}={value}{semicolon}{attributes}" if "=" in shape else shape
+        consent = rng.choice(consents)
+        facts = e.facts(rng.choice(["example.com", "www.example.com"]), "https", "/")
+        fresh = decide(header, policy=POLICY, consent=consent, facts=facts, now=clock.now)
+        exchange = e.begin(facts, None)
+        exchange.consent = consent
+        raw = header.encode("utf-8", "surrogateescape")
+        spliced += type(e._decide_raw(raw, consent, facts)[0]) is tuple
+        left = exchange.response_headers_raw([raw])
+        assert left == (
+            [] if fresh.header is None else [fresh.header.encode("utf-8", "surrogateescape")]
+        )
+        assert exchange.decisions == [fresh], header
+    assert spliced > 200  # about a quarter: the rest have a clock in them, or no name
+
+
+def test_a_spliced_decision_is_counted_and_logged_like_any_other(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    e = engine()
+    consent = Consent(frozenset({"necessary"}), True, "v1")
+    facts = e.facts("example.com", "https", "/")
+    caplog.set_level(logging.INFO, logger="cookiewarden")
+    for n in range(5):
+        exchange = e.begin(facts, None)
+        exchange.consent = consent
+        assert exchange.response_headers_raw([f"_ga=GA1.1.{n}; Max-Age=60".encode()]) == []
+    assert e.stats()[("drop", "refused-category", "performance")] == 5
+    logged = [
+        r.getMessage() for r in caplog.records if "dropped Set-Cookie '_ga'" in r.getMessage()
+    ]
+    assert len(logged) == 5
+    assert exchange.decisions[0].original == "_ga=GA1.1.4; Max-Age=60"
+    assert len(e._raw_shapes) == 1 and len(e._judged_raw) == 1  # one judged, four spliced
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,9 @@ Rules:
      :class:`~cookiewarden.decide.Pending` is finished with the clock on every use.
    - ``_shapes``: (name, attributes, host, https, granted) → a judgement to
      :func:`~cookiewarden.decide.revalue` for the same cookie with another value.
+   - ``_raw_shapes``: the same for raw ASCII values (ASGI): what leaves is the judged header
+     with the new value spliced in, and the decision itself is made only when something reads
+     it (:attr:`Exchange.decisions`, an INFO log line).
    - ``_responses``: (all Set-Cookie values of a response, host, https, granted) → what leaves,
      for responses whose every decision is clock-free.
    - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
@@ -42,6 +45,7 @@ import dataclasses
 import hashlib
 import logging
 import math
+import re
 import threading
 import time
 from collections import Counter
@@ -80,6 +84,11 @@ _RESPONSE_CACHE_MAX: Final = 1024  # (all Set-Cookie values, host, granted) -> w
 _RESPONSE_KEY_MAX: Final = 4096  # characters of a response's Set-Cookie values worth caching
 _FACTS_CACHE_MAX: Final = 1024  # (host, scheme, path) -> RequestFacts
 _FACTS_KEY_MAX: Final = 512  # characters of host and path worth caching
+_RAW_SHAPE_MAX: Final = 2048  # (raw name, raw attributes, host, granted) -> a splice
+
+# A raw Set-Cookie holding one of these is never spliced (the parser rejects it whole).
+_CTL_RAW: Final = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_RAW_WSP: Final = (b" ", b"\t")
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -309,18 +318,26 @@ class Engine:
         # whole responses whose every decision is independent of the clock.
         self._judged_raw: _BoundedCache[
             tuple[bytes, str, bool, frozenset[str]],
-            tuple[Decision | Pending, Tally, bytes | None],
+            tuple[Decision | Pending | Spliced, Tally, bytes | None],
         ] = _BoundedCache(_JUDGED_CACHE_MAX)
         self._responses: _BoundedCache[
             tuple[tuple[bytes, ...], str, bool, frozenset[str]],
-            tuple[tuple[bytes, ...], tuple[Decision, ...], tuple[Tally, ...], bool],
+            tuple[tuple[bytes, ...], tuple[Decision | Spliced, ...], tuple[Tally, ...], bool],
         ] = _BoundedCache(_RESPONSE_CACHE_MAX)
+        # Hashes of responses seen once, admitted to _responses when seen again.
+        self._seen_responses: _BoundedCache[int, None] = _BoundedCache(_RESPONSE_CACHE_MAX)
         self._facts: _BoundedCache[tuple[str, str, str], RequestFacts] = _BoundedCache(
             _FACTS_CACHE_MAX
         )
         # (name, attributes, host, secure, granted) -> a judgement to revalue: see _judge.
         self._shapes: _BoundedCache[tuple[str, str, str, bool, frozenset[str]], Decision | Pending]
         self._shapes = _BoundedCache(_SHAPE_CACHE_MAX)
+        # (raw name, raw attributes, host, secure, granted) -> (judgement, tally, head, tail):
+        # a raw ASCII value of that shape leaves as head + value + tail (see _decide_raw).
+        self._raw_shapes: _BoundedCache[
+            tuple[bytes, bytes, str, bool, frozenset[str]],
+            tuple[Decision, Tally, bytes | None, bytes],
+        ] = _BoundedCache(_RAW_SHAPE_MAX)
         # A visitor without cookies: the consent is immutable, so one instance serves them all,
         # by (GPC, consent required).
         self._undecided = {
@@ -610,45 +627,95 @@ class Engine:
 
     def _decide_raw(
         self, raw: bytes, consent: Consent, facts: RequestFacts
-    ) -> tuple[Decision, Tally, bytes | None, bool]:
+    ) -> tuple[Decision | Spliced, Tally, bytes | None, bool]:
         """:meth:`_decide` for a raw value as ASGI carries it (UTF-8 with ``surrogateescape``).
 
-        :returns: the decision, its tally, the header that leaves already encoded (``None``
-            when dropped), and whether the decision was known already and holds at any time
-            (the clock played no part): only responses made of such decisions are worth
-            keeping whole, so that unique values never crowd repeated ones out.
+        A value never seen before, of a named ASCII cookie whose shape (raw name and attributes)
+        was judged before, is not parsed at all: what leaves is the judged header with this
+        value spliced in, and the decision is a :data:`Spliced` that :func:`decision_of` turns
+        into exactly what :func:`~cookiewarden.decide.revalue` (and so
+        :func:`~cookiewarden.decide.judge`) concludes, when something reads it.
+
+        :returns: the decision (or its :data:`Spliced` form), its tally, the header that leaves
+            already encoded (``None`` when dropped), and whether the decision holds at any time
+            (the clock played no part): only responses made of such decisions may be kept whole.
         """
         key = (raw, facts.host, facts.secure, consent.granted)
         cached = self._judged_raw.get(key)
-        known = cached is not None
-        if cached is None:
-            header = raw.decode("utf-8", "surrogateescape")
-            judged = self._judge(header, consent, facts)
-            if judged is None:
-                decision = _internal_error(header)
-                return decision, self._tally_of(decision), None, False
-            if type(judged) is Decision:
-                leaves = judged.header
-                cached = (
-                    judged,
-                    self._tally_of(judged),
-                    None if leaves is None else leaves.encode("utf-8", "surrogateescape"),
-                )
-            else:
-                cached = (judged, _NO_TALLY, None)
+        if cached is not None:
+            known = cached[0]
+            if not isinstance(known, Pending):
+                return known, cached[1], cached[2], True
+            decision = self._finish(known, raw.decode("utf-8", "surrogateescape"))
+            leaves = decision.header
+            return (
+                decision,
+                self._tally_of(decision),
+                None if leaves is None else leaves.encode("utf-8", "surrogateescape"),
+                False,
+            )
+        shape_key = None
+        if len(raw) <= _JUDGED_KEY_MAX and raw.isascii() and _CTL_RAW.search(raw) is None:
+            # Steps 1-5 of the parse as value_free takes them, on bytes: the name, the value
+            # (no whitespace to trim, or it goes the long way) and the attributes.
+            pair, _, attributes = raw.partition(b";")
+            name, equals, value = pair.partition(b"=")
+            if equals and value[:1] not in _RAW_WSP and value[-1:] not in _RAW_WSP:
+                shape_key = (name, attributes, facts.host, facts.secure, consent.granted)
+                shape = self._raw_shapes.get(shape_key)
+                if shape is not None:
+                    template, tally, head, tail = shape
+                    leaving = None if head is None else head + value + tail
+                    # Not kept by value: a splice costs little more than a lookup, and
+                    # values seen once (session ids) would only push repeated ones out.
+                    return (template, raw, value), tally, leaving, True
+        header = raw.decode("utf-8", "surrogateescape")
+        judged = self._judge(header, consent, facts)
+        if judged is None:
+            decision = _internal_error(header)
+            return decision, self._tally_of(decision), None, False
+        if type(judged) is not Decision:
             if len(raw) <= _JUDGED_KEY_MAX:
-                self._judged_raw.put(key, cached)
-        judged = cached[0]
-        if type(judged) is Decision:
-            return judged, cached[1], cached[2], known
-        decision = self._finish(judged, raw.decode("utf-8", "surrogateescape"))
+                self._judged_raw.put(key, (judged, _NO_TALLY, None))
+            decision = self._finish(judged, header)
+            judged_tally = self._tally_of(decision)
+        else:
+            decision, judged_tally = judged, self._tally_of(judged)
         leaves = decision.header
-        return (
-            decision,
-            self._tally_of(decision),
-            None if leaves is None else leaves.encode("utf-8", "surrogateescape"),
-            False,
-        )
+        encoded = None if leaves is None else leaves.encode("utf-8", "surrogateescape")
+        if decision is not judged:
+            return decision, judged_tally, encoded, False
+        if len(raw) <= _JUDGED_KEY_MAX:
+            self._judged_raw.put(key, (judged, judged_tally, encoded))
+        if shape_key is not None:
+            self._keep_shape(shape_key, judged, judged_tally, value)
+        return judged, judged_tally, encoded, True
+
+    def _keep_shape(
+        self,
+        shape_key: tuple[bytes, bytes, str, bool, frozenset[str]],
+        judged: Decision,
+        tally: Tally,
+        value: bytes,
+    ) -> None:
+        """Remember how a raw value of this shape leaves: ``head + value + tail``.
+
+        Only for the judgement of a named, parsed cookie whose value is the raw one and whose
+        header renders ``name=value`` first (as :meth:`SetCookie.to_header` does): exactly the
+        judgements :func:`~cookiewarden.decide.revalue` accepts.
+        """
+        cookie = judged.cookie
+        if cookie is None or not cookie.name or cookie.value != value.decode("ascii"):
+            return
+        leaving = judged.header
+        if leaving is None:
+            self._raw_shapes.put(shape_key, (judged, tally, None, b""))
+            return
+        pair = f"{cookie.name}={cookie.value}"
+        if leaving.startswith(pair):
+            head = f"{cookie.name}=".encode("utf-8", "surrogateescape")
+            tail = leaving[len(pair) :].encode("utf-8", "surrogateescape")
+            self._raw_shapes.put(shape_key, (judged, tally, head, tail))
 
     def _judge(
         self, header: str, consent: Consent, facts: RequestFacts
@@ -890,6 +957,33 @@ Tally = list[int]
 _NO_TALLY: Final[Tally] = []  # a Pending judgement counts in the tally of what it finishes as
 
 
+Spliced = tuple[Decision, bytes, bytes]
+"""A decision not made yet: (the judgement of another value of the same shape, the raw
+Set-Cookie, its raw value); :func:`decision_of` makes it."""
+
+
+def decision_of(entry: Decision | Spliced) -> Decision:
+    """The decision for an entry of :attr:`Exchange.decisions`'s store, made if need be."""
+    if type(entry) is not tuple:
+        return entry  # type: ignore[return-value]
+    template, raw, value = entry
+    return revalue(template, raw.decode("utf-8", "surrogateescape"), value.decode("ascii"))
+
+
+def _action_of(entry: Decision | Spliced) -> Action:
+    """What an entry of :attr:`Exchange.decisions`'s store does (no decision made)."""
+    decision = entry[0] if type(entry) is tuple else entry
+    assert isinstance(decision, Decision)
+    return decision.action
+
+
+def _name_left(entry: Decision | Spliced) -> str | None:
+    """The name of the cookie an entry sends, ``None`` when it sends none (no decision made)."""
+    decision = entry[0] if type(entry) is tuple else entry
+    assert isinstance(decision, Decision)
+    return decision.name if decision.header is not None else None
+
+
 def _internal_error(header: str) -> Decision:
     """A bug must never break the host app: the header is dropped (the error was logged)."""
     return Decision(Action.DROP, Reason.UNPARSEABLE, None, None, header, None)
@@ -959,9 +1053,9 @@ class Exchange:
     """
 
     __slots__ = (
+        "_decisions",
         "app_cookie_header",
         "consent",
-        "decisions",
         "deletions",
         "engine",
         "facts",
@@ -990,8 +1084,17 @@ class Exchange:
         self.app_cookie_header = app_cookie_header
         #: Deletion headers for refused cookies the browser sent (``clear_refused``).
         self.deletions = deletions
-        #: Every decision taken for this response, in order.
-        self.decisions: list[Decision] = []
+        # Every decision taken for this response, in order; some not made yet (Spliced).
+        self._decisions: list[Decision | Spliced] = []
+
+    @property
+    def decisions(self) -> list[Decision]:
+        """Every decision taken for this response, in order."""
+        entries = self._decisions
+        for i, entry in enumerate(entries):
+            if type(entry) is tuple:
+                entries[i] = decision_of(entry)
+        return entries  # type: ignore[return-value]
 
     @property
     def has_work(self) -> bool:
@@ -1023,10 +1126,10 @@ class Exchange:
             elif decision.header is not None:
                 out.append(decision.header)
         if decisions:
-            self.decisions.extend(decisions)
+            self._decisions.extend(decisions)
             engine._record(decisions, tallies)
         if not report_only and self.deletions:
-            sent = {d.name for d in self.decisions if d.header is not None}
+            sent = {_name_left(entry) for entry in self._decisions}
             out.extend(d for d in self.deletions if d.split("=", 1)[0] not in sent)
         return out
 
@@ -1044,12 +1147,13 @@ class Exchange:
         consent, facts = self.consent, self.facts
         # A response that repeats one seen before, for the same host and granted categories,
         # leaves the same way when no decision in it depended on the clock. It is kept whole
-        # once every value in it was already known (its second sighting).
+        # on its second sighting (the first leaves its hash), so that responses seen once
+        # (fresh session ids) never push repeated ones out.
         values = tuple(set_cookies)
         response_key = (values, facts.host, facts.secure, consent.granted)
         cached = engine._responses.get(response_key)
         report_only = engine.options.report_only
-        decisions: Sequence[Decision]
+        decisions: Sequence[Decision | Spliced]
         tallies: Sequence[Tally]
         if cached is not None:
             leaving, decisions, tallies, changed = cached
@@ -1057,33 +1161,36 @@ class Exchange:
         else:
             decide = engine._decide_raw
             out = []
-            decisions_: list[Decision] = []
+            decisions_: list[Decision | Spliced] = []
             tallies_: list[Tally] = []
             steady = True
             for raw in values:
-                decision, tally, leaves, known = decide(raw, consent, facts)
+                decision, tally, leaves, clock_free = decide(raw, consent, facts)
                 decisions_.append(decision)
                 tallies_.append(tally)
-                steady = steady and known
+                steady = steady and clock_free
                 if report_only:
                     out.append(raw)
                 elif leaves is not None:
                     out.append(leaves)
+            decisions, tallies, changed = decisions_, tallies_, True
             if steady and sum(map(len, values)) <= _RESPONSE_KEY_MAX:
-                decisions, tallies = tuple(decisions_), tuple(tallies_)
-                changed = any(d.action is not Action.KEEP for d in decisions)
-                engine._responses.put(response_key, (tuple(out), decisions, tallies, changed))
-            else:
-                decisions, tallies, changed = decisions_, tallies_, True
+                seen = hash(response_key)
+                if seen in engine._seen_responses:
+                    decisions, tallies = tuple(decisions_), tuple(tallies_)
+                    changed = any(_action_of(d) is not Action.KEEP for d in decisions)
+                    engine._responses.put(response_key, (tuple(out), decisions, tallies, changed))
+                else:
+                    engine._seen_responses.put(seen, None)
         if decisions:
-            self.decisions.extend(decisions)
+            self._decisions.extend(decisions)
             with engine._lock:
                 for tally in tallies:
                     tally[0] += 1
             if changed and logger.isEnabledFor(logging.INFO):
-                engine._log(decisions)
+                engine._log(map(decision_of, decisions))
         if not report_only and self.deletions:
-            sent = {d.name for d in self.decisions if d.header is not None}
+            sent = {_name_left(entry) for entry in self._decisions}
             out.extend(
                 d.encode("utf-8", "surrogateescape")
                 for d in self.deletions
