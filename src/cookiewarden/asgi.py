@@ -132,7 +132,7 @@ class CookieWarden:
             facts = engine.facts(host_text, scope.get("scheme", "http"), path)
         exchange = engine.begin(
             facts,
-            None if cookie is None else cookie.decode("utf-8", "surrogateescape"),
+            cookie,
             gpc=gpc,
             # Only a hook (consent_required, on_decision) reads the other headers.
             headers=[(_text(k), _text(v)) for k, v in scope["headers"]]
@@ -298,21 +298,20 @@ def rewrite_headers(
     first Set-Cookie the app sent (or go last when it sent none and deletions are due).
     """
     values: list[bytes] = []
-    out: list[tuple[bytes, bytes]] | None = None  # the other headers, once a Set-Cookie shows
-    first = 0  # where the first Set-Cookie was: every header before it is another one
-    for i, (key, value) in enumerate(headers):
+    out: list[tuple[bytes, bytes]] = []  # every other header, in order
+    first = -1  # where the first Set-Cookie was, among the other headers
+    for header in headers:
+        key = header[0]
         # The common spelling first; then any other case (Django sends "Set-Cookie").
         if key == _SET_COOKIE or (len(key) == 10 and key.lower() == _SET_COOKIE):
-            if out is None:
-                out = [(k, v) for k, v in headers[:i]]
-                first = i
-            values.append(value)
-        elif out is not None:
-            out.append((key, value))
-    if out is None:
+            if first < 0:
+                first = len(out)
+            values.append(header[1])
+        else:
+            out.append(header)  # type: ignore[arg-type]
+    if first < 0:
         if not exchange.has_work:
             return None
-        out = [(k, v) for k, v in headers]
         first = len(out)
     out[first:first] = zip(repeat(_SET_COOKIE), exchange.response_headers_raw(values))
     return out

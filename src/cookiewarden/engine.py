@@ -308,8 +308,9 @@ class Engine:
         self._lock = threading.Lock()
         self._verified: _BoundedCache[str, Consent | None] = _BoundedCache()
         # The caches below are keyed on everything their value depends on; see rule 4 above.
-        self._requests: _BoundedCache[tuple[str, bool, bool, bool], _RequestSide] = _BoundedCache(
-            _REQUEST_CACHE_MAX
+        # Keyed on the header as the adapter has it: text (WSGI) or raw bytes (ASGI).
+        self._requests: _BoundedCache[tuple[str | bytes, bool, bool, bool], _RequestSide] = (
+            _BoundedCache(_REQUEST_CACHE_MAX)
         )
         self._judged: _BoundedCache[
             tuple[str, str, bool, frozenset[str]], tuple[Decision | Pending, Tally]
@@ -468,7 +469,7 @@ class Engine:
     def begin(
         self,
         facts: RequestFacts,
-        cookie_header: str | None,
+        cookie_header: str | bytes | None,
         *,
         gpc: bool = False,
         headers: Iterable[tuple[str, str]] | None = None,
@@ -481,6 +482,8 @@ class Engine:
         clock says it still holds (its consent cookie has not expired); deletions are logged and
         counted on every use.
 
+        :param cookie_header: the ``Cookie`` header as text, or as the raw bytes ASGI carries
+            (UTF-8 with ``surrogateescape``: decoded only when the cache does not know it).
         :param headers: the request's header pairs; needed (and only read) when
             ``consent_required`` or ``on_decision`` is set (:attr:`wants_headers`).
         """
@@ -503,7 +506,12 @@ class Engine:
         side = self._requests.get(key)
         if side is None or not side.valid_from <= now < side.valid_until:
             try:
-                side, steady = self._request_side(cookie_header, gpc, secure, now, required)
+                text = (
+                    cookie_header.decode("utf-8", "surrogateescape")
+                    if type(cookie_header) is bytes
+                    else cookie_header
+                )
+                side, steady = self._request_side(text, gpc, secure, now, required)  # type: ignore[arg-type]
             except Exception:
                 # A bug here must never reach the host app or the server. Fail closed: no
                 # consent, and the app sees no cookie at all for this one request.
