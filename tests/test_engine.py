@@ -242,3 +242,41 @@ def test_an_internal_error_on_the_request_side_fails_closed(
     assert ex.app_cookie_header == ""
     assert "internal error reading the request's cookies" in caplog.text
     assert e.stats()[("error", "request-side", "-")] == 1
+
+
+@pytest.mark.parametrize(
+    ("unknown", "seen"),
+    [
+        pytest.param("block", "sessionid=1; _ga=2; ads=3", id="block"),
+        pytest.param("allow", "sessionid=1; _ga=2; ads=3; stranger=4; nameless", id="allow"),
+        pytest.param("targeting", "sessionid=1; _ga=2; ads=3; stranger=4; nameless", id="category"),
+    ],
+)
+def test_a_visitor_who_accepted_everything_sees_what_the_unknown_rule_allows(
+    unknown: str, seen: str
+) -> None:
+    policy = Policy.from_dict(
+        {
+            "version": "v1",
+            "unknown": unknown,
+            "categories": {"necessary": {"necessary": True}, "performance": {}, "targeting": {}},
+            "cookies": [
+                {"name": "sessionid", "category": "necessary"},
+                {"name": "_ga", "category": "performance"},
+                {"name": "ads", "category": "targeting"},
+            ],
+        }
+    )
+    e = Engine(policy, ["key"], consent_log=None, clock=Clock())
+    everything = choose(
+        policy, ["performance", "targeting"], gpc=False, accept_all=True, method="api", now=NOW
+    )
+    cookie = (
+        f"sessionid=1; _ga=2; ads=3; stranger=4; nameless; cw_consent={e.codec.dumps(everything)}"
+    )
+    exchange = e.begin(e.facts("example.com", "https", "/"), cookie)
+    assert exchange.consent.granted == policy.category_keys
+    visible = exchange.app_cookie_header
+    if visible is None:  # nothing hidden: the app sees the header as it came
+        visible = cookie
+    assert visible.split("; cw_consent=")[0] == seen

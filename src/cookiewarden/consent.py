@@ -43,7 +43,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from itsdangerous import BadData, BadSignature, Signer, URLSafeSerializer
 from itsdangerous.encoding import base64_encode, want_bytes
@@ -218,6 +218,29 @@ def choose(
         gpc=gpc,
         method=method,
     )
+
+
+_CONSENT_SLOTS: Final[dict[str, Any]] = {
+    name: getattr(Consent, name).__set__ for name in Consent.__slots__
+}
+
+
+def _verified_consent(
+    granted: frozenset[str], version: str, consent_id: str, issued_at: int, method: str | None
+) -> Consent:
+    """``Consent(granted, True, version, consent_id, issued_at, False, method)`` for values
+    :meth:`ConsentCodec._validate` has checked: the same value, without the checks again (one
+    is made for every new consent cookie)."""
+    consent: Consent = object.__new__(Consent)
+    slots = _CONSENT_SLOTS
+    slots["granted"](consent, granted)
+    slots["decided"](consent, True)
+    slots["policy_version"](consent, version)
+    slots["consent_id"](consent, consent_id)
+    slots["issued_at"](consent, issued_at)
+    slots["gpc"](consent, False)
+    slots["method"](consent, method)
+    return consent
 
 
 class _CachedKeySigner(Signer):
@@ -477,11 +500,4 @@ class ConsentCodec:
             return "future"
         if issued_at + lifetime <= now:
             return "expired"
-        return Consent(
-            granted=full,
-            decided=True,
-            policy_version=version,
-            consent_id=consent_id,
-            issued_at=issued_at,
-            method=method,
-        )
+        return _verified_consent(full, version, consent_id, issued_at, method)

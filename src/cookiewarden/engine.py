@@ -278,6 +278,7 @@ class Engine:
         self.consent_sources = _check_sources(consent_sources)
         self._adopting = len(self.consent_sources) > 1
         self._required_by_mode = policy.mode == "opt-in"
+        self._blocks_unknown = policy.unknown == "block"
         self.policy = policy
         self.codec = ConsentCodec(policy, list(secret_keys))
         self.options = _Options(
@@ -542,7 +543,8 @@ class Engine:
         app_cookie_header: str | None = None
         deletions: list[str] = []
         cleared: list[tuple[str, str]] = []
-        if pairs:
+        # Consent to every category hides nothing, unless undeclared cookies are blocked.
+        if pairs and (self._blocks_unknown or not consent.granted >= self.policy.category_keys):
             hidden = self.hidden_cookies(pairs, consent)
             if hidden:
                 if self.options.filter_request_cookies and not self.options.report_only:
