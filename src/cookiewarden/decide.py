@@ -213,6 +213,7 @@ class Pending:
     """
 
     __slots__ = (
+        "_capped",
         "_category",
         "_changed",
         "_cookie",
@@ -260,6 +261,8 @@ class Pending:
         self._kept: Decision | None = None
         self._cut_max_age: Decision | None = None
         self._template: tuple[str, str] | None = None
+        # The last Expires cut, by the whole second it was cut at (see finish).
+        self._capped: tuple[int, Decision] | None = None
 
     def _revalue(self, header: str, value: str) -> Pending:
         """This judgement for ``header``, a header with another value (see :func:`revalue`)."""
@@ -280,6 +283,7 @@ class Pending:
         # What finish makes on first use renders the value: made afresh for this one.
         other._kept = other._cut_max_age = None
         other._template = None
+        other._capped = None
         return other
 
     def finish(self, now: float) -> Decision:
@@ -298,15 +302,23 @@ class Pending:
         judged = self._judged
         limit = self._limit
         if self._expires_at > now + limit:
-            expires = datetime.fromtimestamp(int(now) + limit, UTC)
+            # The cut reads the clock to the whole second only: within one second every use
+            # makes the same decision, so the last one is kept for the second it was made in.
+            second = int(now)
+            last = self._capped
+            if last is not None and last[0] == second:
+                return last[1]
+            expires = datetime.fromtimestamp(second + limit, UTC)
             capped = _with_lifetime(judged, self._max_age, expires)
             template = self._template
             if template is None:
                 template = self._template = _expires_template(capped)
-            return _decision(
+            decision = _decision(
                 Action.REWRITE, Reason.CAPPED, self._name, self._category, self._header,
                 template[0] + _format_date(expires) + template[1], capped, self._rule,
             )  # fmt: skip
+            self._capped = (second, decision)
+            return decision
         # Expires within the limit: the decision rests on the clock, yet reads the same every
         # time it is reached.
         if self._max_age != judged.max_age:
