@@ -278,6 +278,7 @@ def test_every_cache_stays_within_its_bound() -> None:
         "_shapes": e._shapes,
         "_raw_shapes": e._raw_shapes,
         "_seen_responses": e._seen_responses,
+        "_header_lists": e._header_lists,
     }
     limits = {name: cache.limit for name, cache in caches.items()}
     for n in range(max(limits.values()) + 500):
@@ -288,6 +289,8 @@ def test_every_cache_stays_within_its_bound() -> None:
             exchange.response_headers_raw(
                 [f"_ga={n}; Max-Age=60".encode(), b"sessionid=1", f"ads={n}; X={n}".encode()]
             )
+        for _ in range(3):  # and a whole header list once its Set-Cookie values are
+            exchange.rewrite_raw_headers([(b"x-n", str(n).encode()), (b"set-cookie", b"a=1")])
         for name, cache in caches.items():
             assert len(cache) <= limits[name], name
     assert all(len(cache) > 0 for cache in caches.values())
@@ -560,6 +563,62 @@ def _call_asgi(warden: CookieWarden, cookie: str) -> list[tuple[bytes, bytes]]:
 
     asyncio.run(warden(scope, receive, send))
     return list(sent[0]["headers"])
+
+
+_HEADERS = [
+    (b"content-type", b"text/plain"),
+    (b"set-cookie", b"sessionid=1; Path=/"),
+    (b"x-frame-options", b"DENY"),
+    (b"Set-Cookie", b"_ga=GA1.1.1; Max-Age=99999999"),
+    (b"set-cookie", b"ads=1; Max-Age=60"),
+]
+
+
+def test_a_whole_header_list_seen_before_leaves_as_it_did_for_the_same_visitor_only() -> None:
+    e = engine()
+    facts = e.facts("example.com", "https", "/")
+    visitors = {
+        f"cw_consent={token(e, ['performance'], n=1)}": [
+            (b"content-type", b"text/plain"),
+            (b"set-cookie", b"sessionid=1; Path=/"),
+            (b"set-cookie", f"_ga=GA1.1.1; Max-Age={365 * DAY}".encode()),
+            (b"x-frame-options", b"DENY"),
+        ],
+        f"cw_consent={token(e, ['performance', 'targeting'], n=2)}": [
+            (b"content-type", b"text/plain"),
+            (b"set-cookie", b"sessionid=1; Path=/"),
+            (b"set-cookie", f"_ga=GA1.1.1; Max-Age={365 * DAY}".encode()),
+            (b"set-cookie", b"ads=1; Max-Age=60"),
+            (b"x-frame-options", b"DENY"),
+        ],
+    }
+    for _ in range(4):
+        for cookie, expected in visitors.items():
+            exchange = e.begin(facts, cookie)
+            assert exchange.rewrite_raw_headers(list(_HEADERS)) == expected
+            assert [d.name for d in exchange.decisions] == ["sessionid", "_ga", "ads"]
+    assert len(e._header_lists) == 2  # from the third sighting on, one lookup per response
+    assert e.stats()[("keep", "allowed", "necessary")] == 8  # every use counted
+    assert e.stats()[("drop", "refused-category", "targeting")] == 4
+
+
+def test_a_header_list_is_not_reused_for_a_request_with_deletions_or_lists() -> None:
+    e = engine()
+    facts = e.facts("example.com", "https", "/")
+    refused = f"_ga=old; cw_consent={token(e, [], n=3)}"  # the browser sent a refused cookie
+    for _ in range(4):
+        exchange = e.begin(facts, refused)
+        out = exchange.rewrite_raw_headers(list(_HEADERS))
+        assert out is not None and (b"set-cookie", exchange.deletions[0].encode()) in out
+        as_lists = e.begin(facts, f"cw_consent={token(e, [], n=3)}").rewrite_raw_headers(
+            [[k, v] for k, v in _HEADERS]
+        )
+        assert as_lists == [
+            (b"content-type", b"text/plain"),
+            (b"set-cookie", b"sessionid=1; Path=/"),
+            (b"x-frame-options", b"DENY"),
+        ]
+    assert len(e._header_lists) == 0
 
 
 def _names(headers: list[tuple[bytes, bytes]]) -> list[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from itertools import repeat
 from typing import Any
 
 from asgiref.compatibility import guarantee_single_callable
@@ -294,24 +293,6 @@ def rewrite_headers(
 ) -> list[tuple[bytes, bytes]] | None:
     """Replace the Set-Cookie entries of a raw ASGI header list; ``None`` when nothing changes.
 
-    Every other header keeps its place; the Set-Cookie values that leave take the place of the
-    first Set-Cookie the app sent (or go last when it sent none and deletions are due).
+    See :meth:`~cookiewarden.engine.Exchange.rewrite_raw_headers`.
     """
-    values: list[bytes] = []
-    out: list[tuple[bytes, bytes]] = []  # every other header, in order
-    first = -1  # where the first Set-Cookie was, among the other headers
-    for header in headers:
-        key = header[0]
-        # The common spelling first; then any other case (Django sends "Set-Cookie").
-        if key == _SET_COOKIE or (len(key) == 10 and key.lower() == _SET_COOKIE):
-            if first < 0:
-                first = len(out)
-            values.append(header[1])
-        else:
-            out.append(header)  # type: ignore[arg-type]
-    if first < 0:
-        if not exchange.has_work:
-            return None
-        first = len(out)
-    out[first:first] = zip(repeat(_SET_COOKIE), exchange.response_headers_raw(values))
-    return out
+    return exchange.rewrite_raw_headers(headers)

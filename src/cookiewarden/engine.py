@@ -51,6 +51,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from .consent import Consent, ConsentCodec
@@ -323,8 +324,17 @@ class Engine:
             tuple[Decision | Pending | Spliced, Tally, bytes | None],
         ] = _BoundedCache(_JUDGED_CACHE_MAX)
         self._responses: _BoundedCache[
-            tuple[tuple[bytes, ...], str, bool, frozenset[str]],
-            tuple[tuple[bytes, ...], tuple[Decision | Spliced, ...], tuple[Tally, ...], bool],
+            tuple[tuple[bytes, ...], str, bool, frozenset[str]], _KeptResponse
+        ] = _BoundedCache(_RESPONSE_CACHE_MAX)
+        # Whole ASGI header lists of such responses -> the header list that leaves.
+        self._header_lists: _BoundedCache[
+            tuple[tuple[tuple[bytes, bytes], ...], str, bool, frozenset[str]],
+            tuple[
+                tuple[tuple[bytes, bytes], ...],
+                tuple[Decision | Spliced, ...],
+                tuple[Tally, ...],
+                bool,
+            ],
         ] = _BoundedCache(_RESPONSE_CACHE_MAX)
         # Hashes of responses seen once, admitted to _responses when seen again.
         self._seen_responses: _BoundedCache[int, None] = _BoundedCache(_RESPONSE_CACHE_MAX)
@@ -967,9 +977,18 @@ Tally = list[int]
 _NO_TALLY: Final[Tally] = []  # a Pending judgement counts in the tally of what it finishes as
 
 
+_SET_COOKIE: Final = b"set-cookie"
+_HEADERS_KEY_MAX: Final = 8192  # octets of a response's headers worth keeping whole
+
 Spliced = tuple[Decision, bytes, bytes]
 """A decision not made yet: (the judgement of another value of the same shape, the raw
 Set-Cookie, its raw value); :func:`decision_of` makes it."""
+
+
+_KeptResponse = tuple[
+    tuple[bytes, ...], tuple["Decision | Spliced", ...], tuple["Tally", ...], bool
+]
+"""A response kept whole: what leaves, its decisions, their tallies, whether any changes."""
 
 
 def decision_of(entry: Decision | Spliced) -> Decision:
@@ -1149,24 +1168,78 @@ class Exchange:
         Values are UTF-8 with ``surrogateescape`` (ARCHITECTURE.md); the decisions, counts and
         logs are exactly those of :meth:`response_headers`, only the encoding differs.
         """
+        return self._raw_values(tuple(set_cookies))[0]
+
+    def rewrite_raw_headers(
+        self, headers: Sequence[tuple[bytes, bytes]] | Sequence[list[bytes]]
+    ) -> list[tuple[bytes, bytes]] | None:
+        """A raw ASGI header list with its Set-Cookie entries replaced; ``None`` when nothing
+        changes (no Set-Cookie, nothing to add).
+
+        Every other header keeps its place; the Set-Cookie values that leave take the place of
+        the first Set-Cookie the app sent (or go last when it sent none and deletions are due).
+        Set-Cookie is matched in any case (Django sends ``Set-Cookie``). A whole header list
+        seen before leaves as it did when its Set-Cookie values were kept whole (see
+        :meth:`response_headers_raw`) and this request has no deletions of its own.
+        """
+        engine = self.engine
+        key = None
+        if not self.deletions and engine.on_decision is None:
+            facts = self.facts
+            try:
+                key = (tuple(headers), facts.host, facts.secure, self.consent.granted)
+                known = engine._header_lists.get(key)  # type: ignore[arg-type]
+            except TypeError:  # header pairs as lists: not hashable, nothing to look up
+                key = known = None
+            if known is not None:
+                leaving, decisions, tallies, changed = known
+                self._count_raw(decisions, tallies, changed)
+                return list(leaving)
+        values: list[bytes] = []
+        out: list[tuple[bytes, bytes]] = []  # every other header, in order
+        first = -1  # where the first Set-Cookie was, among the other headers
+        size = 0
+        for header in headers:
+            name = header[0]
+            size += len(name) + len(header[1])
+            if name == _SET_COOKIE or (len(name) == 10 and name.lower() == _SET_COOKIE):
+                if first < 0:
+                    first = len(out)
+                values.append(header[1])
+            elif type(header) is tuple:
+                out.append(header)
+            else:  # a list: the pairs that leave are tuples, every one
+                out.append((name, header[1]))
+        if first < 0:
+            if not self.has_work:
+                return None
+            first = len(out)
+        leaves, entry = self._raw_values(tuple(values))
+        out[first:first] = zip(repeat(_SET_COOKIE), leaves)
+        if key is not None and entry is not None and size <= _HEADERS_KEY_MAX:
+            engine._header_lists.put(key, (tuple(out), *entry[1:]))  # type: ignore[arg-type]
+        return out
+
+    def _raw_values(self, values: tuple[bytes, ...]) -> tuple[list[bytes], _KeptResponse | None]:
+        """:meth:`response_headers_raw`, and the response as kept whole (when it is)."""
         engine = self.engine
         if engine.on_decision is not None:
             # The hook sees this request, so nothing of the response may be reused whole.
-            texts = [raw.decode("utf-8", "surrogateescape") for raw in set_cookies]
-            return [v.encode("utf-8", "surrogateescape") for v in self.response_headers(texts)]
+            texts = [raw.decode("utf-8", "surrogateescape") for raw in values]
+            encoded = self.response_headers(texts)
+            return [v.encode("utf-8", "surrogateescape") for v in encoded], None
         consent, facts = self.consent, self.facts
         # A response that repeats one seen before, for the same host and granted categories,
         # leaves the same way when no decision in it depended on the clock. It is kept whole
         # on its second sighting (the first leaves its hash), so that responses seen once
         # (fresh session ids) never push repeated ones out.
-        values = tuple(set_cookies)
         response_key = (values, facts.host, facts.secure, consent.granted)
-        cached = engine._responses.get(response_key)
+        entry = engine._responses.get(response_key)
         report_only = engine.options.report_only
         decisions: Sequence[Decision | Spliced]
         tallies: Sequence[Tally]
-        if cached is not None:
-            leaving, decisions, tallies, changed = cached
+        if entry is not None:
+            leaving, decisions, tallies, changed = entry
             out = list(leaving)
         else:
             decide = engine._decide_raw
@@ -1189,16 +1262,11 @@ class Exchange:
                 if seen in engine._seen_responses:
                     decisions, tallies = tuple(decisions_), tuple(tallies_)
                     changed = any(_action_of(d) is not Action.KEEP for d in decisions)
-                    engine._responses.put(response_key, (tuple(out), decisions, tallies, changed))
+                    entry = (tuple(out), decisions, tallies, changed)
+                    engine._responses.put(response_key, entry)
                 else:
                     engine._seen_responses.put(seen, None)
-        if decisions:
-            self._decisions.extend(decisions)
-            with engine._lock:
-                for tally in tallies:
-                    tally[0] += 1
-            if changed and logger.isEnabledFor(logging.INFO):
-                engine._log(map(decision_of, decisions))
+        self._count_raw(decisions, tallies, changed)
         if not report_only and self.deletions:
             sent = {_name_left(entry) for entry in self._decisions}
             out.extend(
@@ -1206,4 +1274,17 @@ class Exchange:
                 for d in self.deletions
                 if d.split("=", 1)[0] not in sent
             )
-        return out
+        return out, entry
+
+    def _count_raw(
+        self, decisions: Sequence[Decision | Spliced], tallies: Sequence[Tally], changed: bool
+    ) -> None:
+        """Keep, count and log (when one changes anything) the decisions of one response."""
+        if decisions:
+            engine = self.engine
+            self._decisions.extend(decisions)
+            with engine._lock:
+                for tally in tallies:
+                    tally[0] += 1
+            if changed and logger.isEnabledFor(logging.INFO):
+                engine._log(map(decision_of, decisions))
