@@ -602,6 +602,21 @@ def test_a_whole_header_list_seen_before_leaves_as_it_did_for_the_same_visitor_o
     assert e.stats()[("drop", "refused-category", "targeting")] == 4
 
 
+def test_a_header_list_without_set_cookie_is_left_alone_unless_deletions_are_due() -> None:
+    e = engine()
+    facts = e.facts("example.com", "https", "/")
+    plain = [(b"content-type", b"text/html"), (b"content-length", b"2")]
+    refused = f"_ga=old; cw_consent={token(e, [], n=4)}"
+    for _ in range(4):
+        assert e.begin(facts, None).rewrite_raw_headers(list(plain)) is None
+        due = e.begin(facts, refused)
+        assert due.rewrite_raw_headers(list(plain)) == [
+            *plain,
+            (b"set-cookie", due.deletions[0].encode()),
+        ]
+    assert len(e._header_lists) == 1  # the plain list, from its second sighting
+
+
 def test_a_header_list_is_not_reused_for_a_request_with_deletions_or_lists() -> None:
     e = engine()
     facts = e.facts("example.com", "https", "/")

@@ -979,6 +979,7 @@ _NO_TALLY: Final[Tally] = []  # a Pending judgement counts in the tally of what 
 
 _SET_COOKIE: Final = b"set-cookie"
 _HEADERS_KEY_MAX: Final = 8192  # octets of a response's headers worth keeping whole
+_UNCHANGED: Final = ((), (), (), False)  # a header list kept whole that holds no Set-Cookie
 
 Spliced = tuple[Decision, bytes, bytes]
 """A decision not made yet: (the judgement of another value of the same shape, the raw
@@ -1192,6 +1193,8 @@ class Exchange:
             except TypeError:  # header pairs as lists: not hashable, nothing to look up
                 key = known = None
             if known is not None:
+                if known is _UNCHANGED:
+                    return None
                 leaving, decisions, tallies, changed = known
                 self._count_raw(decisions, tallies, changed)
                 return list(leaving)
@@ -1212,6 +1215,13 @@ class Exchange:
                 out.append((name, header[1]))
         if first < 0:
             if not self.has_work:
+                # No Set-Cookie: a list seen twice is looked up whole from then on.
+                if key is not None and size <= _HEADERS_KEY_MAX:
+                    seen = hash(key)
+                    if seen in engine._seen_responses:
+                        engine._header_lists.put(key, _UNCHANGED)  # type: ignore[arg-type]
+                    else:
+                        engine._seen_responses.put(seen, None)
                 return None
             first = len(out)
         leaves, entry = self._raw_values(tuple(values))
