@@ -799,3 +799,24 @@ def test_payload_reader_reads_what_itsdangerous_reads(value: Any) -> None:
     serializer = make_codec()._serializer
     for dumped in (serializer.dump_payload(value), URLSafeSerializer("k").dump_payload(value)):
         assert _load_payload(dumped, serializer) == serializer.load_payload(dumped)
+
+
+@given(st.binary(max_size=40) | st.text("AZaz09-_=+/.! ", max_size=40).map(str.encode))
+@settings(max_examples=300, deadline=None)
+def test_base64_reader_reads_what_itsdangerous_reads(data: bytes) -> None:
+    import binascii
+
+    from itsdangerous import BadData
+    from itsdangerous.encoding import base64_decode
+
+    from cookiewarden.consent import _b64decode
+
+    try:
+        expected: bytes | None = base64_decode(data)
+    except BadData:
+        expected = None
+    try:
+        got: bytes | None = _b64decode(data)
+    except binascii.Error:
+        got = None
+    assert got == expected

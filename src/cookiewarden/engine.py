@@ -87,8 +87,9 @@ _FACTS_CACHE_MAX: Final = 1024  # (host, scheme, path) -> RequestFacts
 _FACTS_KEY_MAX: Final = 512  # characters of host and path worth caching
 _RAW_SHAPE_MAX: Final = 2048  # (raw name, raw attributes, host, granted) -> a splice
 
-# A raw Set-Cookie holding one of these is never spliced (the parser rejects it whole).
-_CTL_RAW: Final = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# Only raw Set-Cookie values of printable ASCII (and tabs) are spliced: a control character
+# makes the parser reject the header whole, and other octets take the long way.
+_NOT_PLAIN_RAW: Final = re.compile(rb"[^\t\x20-\x7e]")
 _RAW_WSP: Final = (b" ", b"\t")
 
 _K = TypeVar("_K")
@@ -660,6 +661,21 @@ class Engine:
             already encoded (``None`` when dropped), and whether the decision holds at any time
             (the clock played no part): only responses made of such decisions may be kept whole.
         """
+        shape_key = None
+        if len(raw) <= _JUDGED_KEY_MAX and _NOT_PLAIN_RAW.search(raw) is None:
+            # Steps 1-5 of the parse as value_free takes them, on bytes: the name, the value
+            # (no whitespace to trim, or it goes the long way) and the attributes.
+            pair, _, attributes = raw.partition(b";")
+            name, equals, value = pair.partition(b"=")
+            if equals and value[:1] not in _RAW_WSP and value[-1:] not in _RAW_WSP:
+                shape_key = (name, attributes, facts.host, facts.secure, consent.granted)
+                shape = self._raw_shapes.get(shape_key)
+                if shape is not None:
+                    template, tally, head, tail = shape
+                    leaving = None if head is None else head + value + tail
+                    # Not kept by value: a splice costs little more than a lookup, and
+                    # values seen once (session ids) would only push repeated ones out.
+                    return (template, raw, value), tally, leaving, True
         key = (raw, facts.host, facts.secure, consent.granted)
         cached = self._judged_raw.get(key)
         if cached is not None:
@@ -674,21 +690,6 @@ class Engine:
                 None if leaves is None else leaves.encode("utf-8", "surrogateescape"),
                 False,
             )
-        shape_key = None
-        if len(raw) <= _JUDGED_KEY_MAX and raw.isascii() and _CTL_RAW.search(raw) is None:
-            # Steps 1-5 of the parse as value_free takes them, on bytes: the name, the value
-            # (no whitespace to trim, or it goes the long way) and the attributes.
-            pair, _, attributes = raw.partition(b";")
-            name, equals, value = pair.partition(b"=")
-            if equals and value[:1] not in _RAW_WSP and value[-1:] not in _RAW_WSP:
-                shape_key = (name, attributes, facts.host, facts.secure, consent.granted)
-                shape = self._raw_shapes.get(shape_key)
-                if shape is not None:
-                    template, tally, head, tail = shape
-                    leaving = None if head is None else head + value + tail
-                    # Not kept by value: a splice costs little more than a lookup, and
-                    # values seen once (session ids) would only push repeated ones out.
-                    return (template, raw, value), tally, leaving, True
         header = raw.decode("utf-8", "surrogateescape")
         judged = self._judge(header, consent, facts)
         if judged is None:
