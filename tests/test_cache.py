@@ -290,7 +290,9 @@ def test_every_cache_stays_within_its_bound() -> None:
                 [f"_ga={n}; Max-Age=60".encode(), b"sessionid=1", f"ads={n}; X={n}".encode()]
             )
         for _ in range(3):  # and a whole header list once its Set-Cookie values are
-            exchange.rewrite_raw_headers([(b"x-n", str(n).encode()), (b"set-cookie", b"a=1")])
+            e.begin(exchange.facts, cookie or f"x={n}").rewrite_raw_headers(
+                [(b"x-n", str(n).encode()), (b"set-cookie", b"a=1")]
+            )
         for name, cache in caches.items():
             assert len(cache) <= limits[name], name
     assert all(len(cache) > 0 for cache in caches.values())
@@ -603,6 +605,7 @@ def test_a_whole_header_list_seen_before_leaves_as_it_did_for_the_same_visitor_o
 
 
 def test_a_header_list_without_set_cookie_is_left_alone_unless_deletions_are_due() -> None:
+    # Both are kept whole from their second sighting: the deletions due are part of the key.
     e = engine()
     facts = e.facts("example.com", "https", "/")
     plain = [(b"content-type", b"text/html"), (b"content-length", b"2")]
@@ -614,17 +617,25 @@ def test_a_header_list_without_set_cookie_is_left_alone_unless_deletions_are_due
             *plain,
             (b"set-cookie", due.deletions[0].encode()),
         ]
-    assert len(e._header_lists) == 1  # the plain list, from its second sighting
+    assert len(e._header_lists) == 2  # the plain list, and with the deletion due
 
 
-def test_a_header_list_is_not_reused_for_a_request_with_deletions_or_lists() -> None:
+def test_a_header_list_is_reused_only_with_the_same_deletions_and_never_as_lists() -> None:
     e = engine()
     facts = e.facts("example.com", "https", "/")
     refused = f"_ga=old; cw_consent={token(e, [], n=3)}"  # the browser sent a refused cookie
+    also = f"_ga=old; _ga_x=1; cw_consent={token(e, [], n=3)}"  # and another one
+    outputs: dict[str, set[tuple[tuple[bytes, bytes], ...]]] = {refused: set(), also: set()}
     for _ in range(4):
-        exchange = e.begin(facts, refused)
-        out = exchange.rewrite_raw_headers(list(_HEADERS))
-        assert out is not None and (b"set-cookie", exchange.deletions[0].encode()) in out
+        for cookie in (refused, also):
+            exchange = e.begin(facts, cookie)
+            out = exchange.rewrite_raw_headers(list(_HEADERS))
+            assert out is not None
+            assert [v for k, v in out if k == b"set-cookie"] == [
+                b"sessionid=1; Path=/",
+                *(d.encode() for d in exchange.deletions),
+            ]
+            outputs[cookie].add(tuple(out))
         as_lists = e.begin(facts, f"cw_consent={token(e, [], n=3)}").rewrite_raw_headers(
             [[k, v] for k, v in _HEADERS]
         )
@@ -633,7 +644,9 @@ def test_a_header_list_is_not_reused_for_a_request_with_deletions_or_lists() -> 
             (b"set-cookie", b"sessionid=1; Path=/"),
             (b"x-frame-options", b"DENY"),
         ]
-    assert len(e._header_lists) == 0
+    assert all(len(seen) == 1 for seen in outputs.values())
+    assert len(e._header_lists) == 2  # one per set of deletions; lists are never kept
+    assert e.stats()[("clear", "refused-category", "performance")] == 12  # each use counted
 
 
 def _names(headers: list[tuple[bytes, bytes]]) -> list[str]:

@@ -329,7 +329,7 @@ class Engine:
         ] = _BoundedCache(_RESPONSE_CACHE_MAX)
         # Whole ASGI header lists of such responses -> the header list that leaves.
         self._header_lists: _BoundedCache[
-            tuple[tuple[tuple[bytes, bytes], ...], str, bool, frozenset[str]],
+            tuple[tuple[tuple[bytes, bytes], ...], str, bool, frozenset[str], tuple[str, ...]],
             tuple[
                 tuple[tuple[bytes, bytes], ...],
                 tuple[Decision | Spliced, ...],
@@ -533,8 +533,8 @@ class Engine:
                 return Exchange(self, facts, undecided, "", [], required, request)
             if steady and len(cookie_header) <= _REQUEST_KEY_MAX:
                 self._requests.put(key, side)
-        for name, category in side.cleared:
-            self._log_clear(name, category)
+        if side.cleared:
+            self._log_cleared(side.cleared)
         return Exchange(
             self,
             facts,
@@ -598,8 +598,7 @@ class Engine:
         Undeclared cookies are never expired: they may belong to another site sharing the domain.
         """
         out, cleared = self._deletions(names, consent, secure=secure)
-        for name, category in cleared:
-            self._log_clear(name, category)
+        self._log_cleared(cleared)
         return out
 
     def _deletions(
@@ -956,15 +955,20 @@ class Engine:
         with self._lock:
             tally[0] += 1
 
-    def _log_clear(self, name: str, category: str) -> None:
-        self._count("clear", "refused-category", category)
+    def _log_cleared(self, cleared: Sequence[tuple[str, str]]) -> None:
+        """Count and log the deletions of refused cookies, by (name, category)."""
+        tallies = [self._tally(("clear", "refused-category", category)) for _, category in cleared]
+        with self._lock:
+            for tally in tallies:
+                tally[0] += 1
         if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%sexpiring Set-Cookie %r (category %s): refused-category",
-                "[report-only] would be " if self.options.report_only else "",
-                name,
-                category,
-            )
+            for name, category in cleared:
+                logger.info(
+                    "%sexpiring Set-Cookie %r (category %s): refused-category",
+                    "[report-only] would be " if self.options.report_only else "",
+                    name,
+                    category,
+                )
 
     def stats(self) -> dict[tuple[str, str, str], int]:
         """Counts per (action, reason, category) since start."""
@@ -1181,15 +1185,16 @@ class Exchange:
         Every other header keeps its place; the Set-Cookie values that leave take the place of
         the first Set-Cookie the app sent (or go last when it sent none and deletions are due).
         Set-Cookie is matched in any case (Django sends ``Set-Cookie``). A whole header list
-        seen before leaves as it did when its Set-Cookie values were kept whole (see
-        :meth:`response_headers_raw`) and this request has no deletions of its own.
+        seen before, with the same deletions due, leaves as it did when its Set-Cookie values
+        were kept whole (see :meth:`response_headers_raw`).
         """
         engine = self.engine
         key = None
-        if not self.deletions and engine.on_decision is None:
+        if engine.on_decision is None and not self._decisions:
             facts = self.facts
+            deletions = tuple(self.deletions)
             try:
-                key = (tuple(headers), facts.host, facts.secure, self.consent.granted)
+                key = (tuple(headers), facts.host, facts.secure, self.consent.granted, deletions)
                 known = engine._header_lists.get(key)  # type: ignore[arg-type]
             except TypeError:  # header pairs as lists: not hashable, nothing to look up
                 key = known = None
@@ -1227,7 +1232,11 @@ class Exchange:
             first = len(out)
         leaves, entry = self._raw_values(tuple(values))
         out[first:first] = zip(repeat(_SET_COOKIE), leaves)
-        if key is not None and entry is not None and size <= _HEADERS_KEY_MAX:
+        if (
+            key is not None
+            and entry is not None
+            and size + sum(map(len, self.deletions)) <= _HEADERS_KEY_MAX
+        ):
             engine._header_lists.put(key, (tuple(out), *entry[1:]))  # type: ignore[arg-type]
         return out
 
