@@ -109,10 +109,11 @@ class CookieWarden:
                 host = value
             elif key == b"sec-gpc":
                 gpc = value.strip() == b"1"
-            elif trusted and key == b"x-forwarded-host":
-                fwd_host = value
-            elif trusted and key == b"x-forwarded-proto":
-                fwd_proto = value
+            elif trusted:
+                if key == b"x-forwarded-host":
+                    fwd_host = value
+                elif key == b"x-forwarded-proto":
+                    fwd_proto = value
         if host is None:
             server = scope.get("server")
             host_text = str(server[0]) if server else ""
@@ -129,15 +130,12 @@ class CookieWarden:
             )
         else:
             facts = engine.facts(host_text, scope.get("scheme", "http"), path)
-        exchange = engine.begin(
-            facts,
-            cookie,
-            gpc=gpc,
+        if engine.wants_headers:
             # Only a hook (consent_required, on_decision) reads the other headers.
-            headers=[(_text(k), _text(v)) for k, v in scope["headers"]]
-            if engine.wants_headers
-            else None,
-        )
+            headers = [(_text(k), _text(v)) for k, v in scope["headers"]]
+            exchange = engine.begin(facts, cookie, gpc=gpc, headers=headers)
+        else:
+            exchange = engine.begin(facts, cookie, gpc=gpc)
 
         # Every consent-API path starts with consent_path: that cheap test comes first.
         if kind == "http" and path.startswith(self._consent_path) and engine.is_endpoint(path):
@@ -151,10 +149,10 @@ class CookieWarden:
         state["consent"] = exchange.consent
         if exchange.app_cookie_header is not None:
             scope = dict(scope)
-            headers = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
+            kept = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
             if exchange.app_cookie_header:
-                headers.append((b"cookie", _raw(exchange.app_cookie_header)))
-            scope["headers"] = headers
+                kept.append((b"cookie", _raw(exchange.app_cookie_header)))
+            scope["headers"] = kept
 
         def send_with_policy(message: Message) -> Awaitable[None]:
             # A plain function that hands back the server's own awaitable: the rewrite is
@@ -162,7 +160,7 @@ class CookieWarden:
             if message["type"] in _START_TYPES:
                 headers = message.get("headers")
                 if headers is not None or exchange.has_work:
-                    new_headers = rewrite_headers(headers or (), exchange)
+                    new_headers = exchange.rewrite_raw_headers(headers or ())
                     if new_headers is not None:
                         message = dict(message)
                         message["headers"] = new_headers
