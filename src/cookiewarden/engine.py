@@ -28,7 +28,10 @@ Rules:
      with the new value spliced in, and the decision itself is made only when something reads
      it (:attr:`Exchange.decisions`, an INFO log line).
    - ``_responses``: (all Set-Cookie values of a response, host, https, granted) → what leaves,
-     for responses whose every decision is clock-free.
+     for responses whose every decision is clock-free, kept from their second sighting
+     (``_seen_responses`` holds the hashes of those seen once).
+   - ``_header_lists``: (a whole ASGI header list, host, https, granted, deletions due) → the
+     header list that leaves, for such responses (:mod:`cookiewarden.exchange`).
    - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
 
    The ``on_decision`` hook sees the request, so it is never cached: it is offered every
@@ -51,14 +54,27 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final
 
+from .cache import (
+    FACTS_CACHE_MAX,
+    FACTS_KEY_MAX,
+    JUDGED_CACHE_MAX,
+    JUDGED_KEY_MAX,
+    RAW_SHAPE_MAX,
+    REQUEST_CACHE_MAX,
+    REQUEST_KEY_MAX,
+    RESPONSE_CACHE_MAX,
+    SHAPE_CACHE_MAX,
+    BoundedCache,
+    RequestSide,
+)
 from .consent import Consent, ConsentCodec
 from .cookies import deletion_header, parse_cookie_header, render_cookie_header
 from .decide import Action, Decision, Pending, Reason, RequestFacts, judge, revalue, value_free
 from .domains import canonical_host, is_ip, is_public_suffix, within
 from .errors import ConfigurationError
+from .exchange import NO_TALLY, Exchange, KeptResponse, Spliced, Tally
 from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
 from .hooks import is_required as ask_required
 from .policy import CONSENT_COOKIE, Policy
@@ -72,75 +88,10 @@ __all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
 
 logger = logging.getLogger("cookiewarden")
 
-_CACHE_MAX = 4096
-# Caches keyed on network input hold at most this many entries, each of a bounded size: keys
-# longer than these limits are worked out every time instead (memory stays flat, see
-# benchmarks/overhead.py --memory).
-_REQUEST_CACHE_MAX: Final = 1024  # Cookie headers -> the request side of the exchange
-_REQUEST_KEY_MAX: Final = 4096  # characters of a Cookie header worth caching
-_JUDGED_CACHE_MAX: Final = 4096  # (Set-Cookie, host, granted) -> judgement
-_JUDGED_KEY_MAX: Final = 1024  # characters of a Set-Cookie value worth caching
-_SHAPE_CACHE_MAX: Final = 2048  # (name, attributes, host, granted) -> a judgement to revalue
-_RESPONSE_CACHE_MAX: Final = 1024  # (all Set-Cookie values, host, granted) -> what leaves
-_RESPONSE_KEY_MAX: Final = 4096  # characters of a response's Set-Cookie values worth caching
-_FACTS_CACHE_MAX: Final = 1024  # (host, scheme, path) -> RequestFacts
-_FACTS_KEY_MAX: Final = 512  # characters of host and path worth caching
-_RAW_SHAPE_MAX: Final = 2048  # (raw name, raw attributes, host, granted) -> a splice
-
 # Only raw Set-Cookie values of printable ASCII (and tabs) are spliced: a control character
 # makes the parser reject the header whole, and other octets take the long way.
 _NOT_PLAIN_RAW: Final = re.compile(rb"[^\t\x20-\x7e]")
 _RAW_WSP: Final = (b" ", b"\t")
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _BoundedCache(dict[_K, _V]):
-    """A dict that forgets everything when full: O(1), bounded, and good enough for hot keys."""
-
-    __slots__ = ("limit",)
-
-    def __init__(self, limit: int = _CACHE_MAX) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def put(self, key: _K, value: _V) -> None:
-        if len(self) >= self.limit:
-            self.clear()
-        self[key] = value
-
-
-class _RequestSide:
-    """What one ``Cookie`` header means for a request: the consent, what the app sees, what to
-    clear. Valid while ``valid_from <= now < valid_until``: consent cookies expire, so a cached
-    one is re-checked against the clock on every use; never mutated once built.
-    """
-
-    __slots__ = (
-        "app_cookie_header",
-        "cleared",
-        "consent",
-        "deletions",
-        "valid_from",
-        "valid_until",
-    )
-
-    def __init__(
-        self,
-        consent: Consent,
-        app_cookie_header: str | None,
-        deletions: tuple[str, ...],
-        cleared: tuple[tuple[str, str], ...],
-        valid_from: float,
-        valid_until: float,
-    ) -> None:
-        self.consent = consent
-        self.app_cookie_header = app_cookie_header
-        self.deletions = deletions
-        self.cleared = cleared  # (name, category) of each deletion, logged and counted per use
-        self.valid_from = valid_from
-        self.valid_until = valid_until
 
 
 def refused_deletions(
@@ -309,26 +260,26 @@ class Engine:
         # holds its own and counting it needs no lookup; changed under ``_lock`` only.
         self._tallies: dict[tuple[str, str, str], Tally] = {}
         self._lock = threading.Lock()
-        self._verified: _BoundedCache[str, Consent | None] = _BoundedCache()
+        self._verified: BoundedCache[str, Consent | None] = BoundedCache()
         # The caches below are keyed on everything their value depends on; see rule 4 above.
         # Keyed on the header as the adapter has it: text (WSGI) or raw bytes (ASGI).
-        self._requests: _BoundedCache[tuple[str | bytes, bool, bool, bool], _RequestSide] = (
-            _BoundedCache(_REQUEST_CACHE_MAX)
+        self._requests: BoundedCache[tuple[str | bytes, bool, bool, bool], RequestSide] = (
+            BoundedCache(REQUEST_CACHE_MAX)
         )
-        self._judged: _BoundedCache[
+        self._judged: BoundedCache[
             tuple[str, str, bool, frozenset[str]], tuple[Decision | Pending, Tally]
-        ] = _BoundedCache(_JUDGED_CACHE_MAX)
+        ] = BoundedCache(JUDGED_CACHE_MAX)
         # The same for raw values as ASGI carries them, with what leaves already encoded; and
         # whole responses whose every decision is independent of the clock.
-        self._judged_raw: _BoundedCache[
+        self._judged_raw: BoundedCache[
             tuple[bytes, str, bool, frozenset[str]],
             tuple[Decision | Pending | Spliced, Tally, bytes | None],
-        ] = _BoundedCache(_JUDGED_CACHE_MAX)
-        self._responses: _BoundedCache[
-            tuple[tuple[bytes, ...], str, bool, frozenset[str]], _KeptResponse
-        ] = _BoundedCache(_RESPONSE_CACHE_MAX)
+        ] = BoundedCache(JUDGED_CACHE_MAX)
+        self._responses: BoundedCache[
+            tuple[tuple[bytes, ...], str, bool, frozenset[str]], KeptResponse
+        ] = BoundedCache(RESPONSE_CACHE_MAX)
         # Whole ASGI header lists of such responses -> the header list that leaves.
-        self._header_lists: _BoundedCache[
+        self._header_lists: BoundedCache[
             tuple[tuple[tuple[bytes, bytes], ...], str, bool, frozenset[str], tuple[str, ...]],
             tuple[
                 tuple[tuple[bytes, bytes], ...],
@@ -336,21 +287,21 @@ class Engine:
                 tuple[Tally, ...],
                 bool,
             ],
-        ] = _BoundedCache(_RESPONSE_CACHE_MAX)
+        ] = BoundedCache(RESPONSE_CACHE_MAX)
         # Hashes of responses seen once, admitted to _responses when seen again.
-        self._seen_responses: _BoundedCache[int, None] = _BoundedCache(_RESPONSE_CACHE_MAX)
-        self._facts: _BoundedCache[tuple[str, str, str], RequestFacts] = _BoundedCache(
-            _FACTS_CACHE_MAX
+        self._seen_responses: BoundedCache[int, None] = BoundedCache(RESPONSE_CACHE_MAX)
+        self._facts: BoundedCache[tuple[str, str, str], RequestFacts] = BoundedCache(
+            FACTS_CACHE_MAX
         )
         # (name, attributes, host, secure, granted) -> a judgement to revalue: see _judge.
-        self._shapes: _BoundedCache[tuple[str, str, str, bool, frozenset[str]], Decision | Pending]
-        self._shapes = _BoundedCache(_SHAPE_CACHE_MAX)
+        self._shapes: BoundedCache[tuple[str, str, str, bool, frozenset[str]], Decision | Pending]
+        self._shapes = BoundedCache(SHAPE_CACHE_MAX)
         # (raw name, raw attributes, host, secure, granted) -> (judgement, tally, head, tail):
         # a raw ASCII value of that shape leaves as head + value + tail (see _decide_raw).
-        self._raw_shapes: _BoundedCache[
+        self._raw_shapes: BoundedCache[
             tuple[bytes, bytes, str, bool, frozenset[str]],
             tuple[Decision, Tally, bytes | None, bytes],
-        ] = _BoundedCache(_RAW_SHAPE_MAX)
+        ] = BoundedCache(RAW_SHAPE_MAX)
         # A visitor without cookies: the consent is immutable, so one instance serves them all,
         # by (GPC, consent required).
         self._undecided = {
@@ -398,7 +349,7 @@ class Engine:
         facts = self._facts.get(key)
         if facts is None:
             facts = self.request_facts(host=host, scheme=scheme, path=path)
-            if len(host) + len(path) <= _FACTS_KEY_MAX:
+            if len(host) + len(path) <= FACTS_KEY_MAX:
                 self._facts.put(key, facts)
         return facts
 
@@ -531,7 +482,7 @@ class Engine:
                 self._count("error", "request-side", "-")
                 undecided = Consent.undecided(self.policy, gpc=gpc)
                 return Exchange(self, facts, undecided, "", [], required, request)
-            if steady and len(cookie_header) <= _REQUEST_KEY_MAX:
+            if steady and len(cookie_header) <= REQUEST_KEY_MAX:
                 self._requests.put(key, side)
         if side.cleared:
             self._log_cleared(side.cleared)
@@ -547,8 +498,8 @@ class Engine:
 
     def _request_side(
         self, cookie_header: str, gpc: bool, secure: bool, now: float, required: bool = True
-    ) -> tuple[_RequestSide, bool]:
-        """Work out :class:`_RequestSide` for one ``Cookie`` header, and whether it may be kept."""
+    ) -> tuple[RequestSide, bool]:
+        """Work out :class:`RequestSide` for one ``Cookie`` header, and whether it may be kept."""
         pairs = parse_cookie_header(cookie_header)
         consent, until, steady = self._consent_at(pairs, gpc, now, required)
         app_cookie_header: str | None = None
@@ -566,9 +517,7 @@ class Engine:
                     deletions, cleared = self._deletions(
                         (pairs[i][0] for i in hidden), consent, secure=secure
                     )
-        side = _RequestSide(
-            consent, app_cookie_header, tuple(deletions), tuple(cleared), now, until
-        )
+        side = RequestSide(consent, app_cookie_header, tuple(deletions), tuple(cleared), now, until)
         return side, steady
 
     def hidden_cookies(self, pairs: Sequence[tuple[str, str]], consent: Consent) -> set[int]:
@@ -636,8 +585,8 @@ class Engine:
             if judged is None:
                 decision = _internal_error(header)
                 return decision, self._tally_of(decision)
-            cached = (judged, self._tally_of(judged) if type(judged) is Decision else _NO_TALLY)
-            if len(header) <= _JUDGED_KEY_MAX:
+            cached = (judged, self._tally_of(judged) if type(judged) is Decision else NO_TALLY)
+            if len(header) <= JUDGED_KEY_MAX:
                 self._judged.put(key, cached)
         judged, tally = cached
         if type(judged) is Decision:
@@ -661,7 +610,7 @@ class Engine:
             (the clock played no part): only responses made of such decisions may be kept whole.
         """
         shape_key = None
-        if len(raw) <= _JUDGED_KEY_MAX and _NOT_PLAIN_RAW.search(raw) is None:
+        if len(raw) <= JUDGED_KEY_MAX and _NOT_PLAIN_RAW.search(raw) is None:
             # Steps 1-5 of the parse as value_free takes them, on bytes: the name, the value
             # (no whitespace to trim, or it goes the long way) and the attributes.
             pair, _, attributes = raw.partition(b";")
@@ -695,8 +644,8 @@ class Engine:
             decision = _internal_error(header)
             return decision, self._tally_of(decision), None, False
         if type(judged) is not Decision:
-            if len(raw) <= _JUDGED_KEY_MAX:
-                self._judged_raw.put(key, (judged, _NO_TALLY, None))
+            if len(raw) <= JUDGED_KEY_MAX:
+                self._judged_raw.put(key, (judged, NO_TALLY, None))
             decision = self._finish(judged, header)
             judged_tally = self._tally_of(decision)
         else:
@@ -705,7 +654,7 @@ class Engine:
         encoded = None if leaves is None else leaves.encode("utf-8", "surrogateescape")
         if decision is not judged:
             return decision, judged_tally, encoded, False
-        if len(raw) <= _JUDGED_KEY_MAX:
+        if len(raw) <= JUDGED_KEY_MAX:
             self._judged_raw.put(key, (judged, judged_tally, encoded))
         if shape_key is not None:
             self._keep_shape(shape_key, judged, judged_tally, value)
@@ -759,7 +708,7 @@ class Engine:
             # A judgement of a parsed cookie is a template (a Pending stays one: revalued, it
             # still reads the clock on every use).
             parsed = isinstance(judged, Pending) or judged.cookie is not None
-            if parsed and len(header) <= _JUDGED_KEY_MAX:
+            if parsed and len(header) <= JUDGED_KEY_MAX:
                 self._shapes.put(key, judged)
             return judged
         except Exception:  # pragma: no cover - a bug must never break the host app
@@ -977,46 +926,6 @@ class Engine:
 
 
 _MISSING = object()
-Tally = list[int]
-"""A one-item list: how many times one (action, reason, category) was counted."""
-_NO_TALLY: Final[Tally] = []  # a Pending judgement counts in the tally of what it finishes as
-
-
-_SET_COOKIE: Final = b"set-cookie"
-_HEADERS_KEY_MAX: Final = 8192  # octets of a response's headers worth keeping whole
-_UNCHANGED: Final = ((), (), (), False)  # a header list kept whole that holds no Set-Cookie
-
-Spliced = tuple[Decision, bytes, bytes]
-"""A decision not made yet: (the judgement of another value of the same shape, the raw
-Set-Cookie, its raw value); :func:`decision_of` makes it."""
-
-
-_KeptResponse = tuple[
-    tuple[bytes, ...], tuple["Decision | Spliced", ...], tuple["Tally", ...], bool
-]
-"""A response kept whole: what leaves, its decisions, their tallies, whether any changes."""
-
-
-def decision_of(entry: Decision | Spliced) -> Decision:
-    """The decision for an entry of :attr:`Exchange.decisions`'s store, made if need be."""
-    if type(entry) is not tuple:
-        return entry  # type: ignore[return-value]
-    template, raw, value = entry
-    return revalue(template, raw.decode("utf-8", "surrogateescape"), value.decode("ascii"))
-
-
-def _action_of(entry: Decision | Spliced) -> Action:
-    """What an entry of :attr:`Exchange.decisions`'s store does (no decision made)."""
-    decision = entry[0] if type(entry) is tuple else entry
-    assert isinstance(decision, Decision)
-    return decision.action
-
-
-def _name_left(entry: Decision | Spliced) -> str | None:
-    """The name of the cookie an entry sends, ``None`` when it sends none (no decision made)."""
-    decision = entry[0] if type(entry) is tuple else entry
-    assert isinstance(decision, Decision)
-    return decision.name if decision.header is not None else None
 
 
 def _internal_error(header: str) -> Decision:
@@ -1079,232 +988,3 @@ def _check_sink_url(url: str) -> None:
         raise ConfigurationError(
             "consent_log", f"unsupported URL {url!r}: use sqlite:///path.db or postgresql://..."
         )
-
-
-class Exchange:
-    """One request's consent, the cookie header the app sees, and the response rewrite.
-
-    Created by :meth:`Engine.begin`; lives exactly as long as its request.
-    """
-
-    __slots__ = (
-        "_decisions",
-        "app_cookie_header",
-        "consent",
-        "deletions",
-        "engine",
-        "facts",
-        "request",
-        "required",
-    )
-
-    def __init__(
-        self,
-        engine: Engine,
-        facts: RequestFacts,
-        consent: Consent,
-        app_cookie_header: str | None,
-        deletions: list[str],
-        required: bool = True,
-        request: RequestInfo | None = None,
-    ) -> None:
-        self.engine = engine
-        self.facts = facts
-        self.consent = consent
-        #: Whether this request needs opt-in consent (``consent_required``, else ``mode``).
-        self.required = required
-        #: What the hooks see of the request (``None`` when no hook is set).
-        self.request = request
-        #: The ``Cookie`` header the app should see, or ``None`` to leave the request as it is.
-        self.app_cookie_header = app_cookie_header
-        #: Deletion headers for refused cookies the browser sent (``clear_refused``).
-        self.deletions = deletions
-        # Every decision taken for this response, in order; some not made yet (Spliced).
-        self._decisions: list[Decision | Spliced] = []
-
-    @property
-    def decisions(self) -> list[Decision]:
-        """Every decision taken for this response, in order."""
-        entries = self._decisions
-        for i, entry in enumerate(entries):
-            if type(entry) is tuple:
-                entries[i] = decision_of(entry)
-        return entries  # type: ignore[return-value]
-
-    @property
-    def has_work(self) -> bool:
-        """Whether a response without Set-Cookie still needs headers added."""
-        return bool(self.deletions) and not self.engine.options.report_only
-
-    def response_headers(self, set_cookies: Sequence[str]) -> list[str]:
-        """The Set-Cookie values to send in place of ``set_cookies``, deletions appended.
-
-        In ``report_only`` every header leaves exactly as the app sent it.
-        """
-        engine = self.engine
-        report_only = engine.options.report_only
-        consent, facts = self.consent, self.facts
-        decide = engine._decide
-        hook = engine.on_decision
-        out: list[str] = []
-        decisions: list[Decision] = []
-        tallies: list[Tally] = []
-        for header in set_cookies:
-            decision, tally = decide(header, consent, facts)
-            if hook is not None:
-                # After the (cached) judgement, on every use: the hook sees this request.
-                decision, tally = engine._hooked(hook, decision, tally, self)
-            decisions.append(decision)
-            tallies.append(tally)
-            if report_only:
-                out.append(header)
-            elif decision.header is not None:
-                out.append(decision.header)
-        if decisions:
-            self._decisions.extend(decisions)
-            engine._record(decisions, tallies)
-        if not report_only and self.deletions:
-            sent = {_name_left(entry) for entry in self._decisions}
-            out.extend(d for d in self.deletions if d.split("=", 1)[0] not in sent)
-        return out
-
-    def response_headers_raw(self, set_cookies: Sequence[bytes]) -> list[bytes]:
-        """:meth:`response_headers` for raw values, as ASGI carries them.
-
-        Values are UTF-8 with ``surrogateescape`` (ARCHITECTURE.md); the decisions, counts and
-        logs are exactly those of :meth:`response_headers`, only the encoding differs.
-        """
-        return self._raw_values(tuple(set_cookies))[0]
-
-    def rewrite_raw_headers(
-        self, headers: Sequence[tuple[bytes, bytes]] | Sequence[list[bytes]]
-    ) -> list[tuple[bytes, bytes]] | None:
-        """A raw ASGI header list with its Set-Cookie entries replaced; ``None`` when nothing
-        changes (no Set-Cookie, nothing to add).
-
-        Every other header keeps its place; the Set-Cookie values that leave take the place of
-        the first Set-Cookie the app sent (or go last when it sent none and deletions are due).
-        Set-Cookie is matched in any case (Django sends ``Set-Cookie``). A whole header list
-        seen before, with the same deletions due, leaves as it did when its Set-Cookie values
-        were kept whole (see :meth:`response_headers_raw`).
-        """
-        engine = self.engine
-        key = None
-        if engine.on_decision is None and not self._decisions:
-            facts = self.facts
-            deletions = tuple(self.deletions)
-            try:
-                key = (tuple(headers), facts.host, facts.secure, self.consent.granted, deletions)
-                known = engine._header_lists.get(key)  # type: ignore[arg-type]
-            except TypeError:  # header pairs as lists: not hashable, nothing to look up
-                key = known = None
-            if known is not None:
-                if known is _UNCHANGED:
-                    return None
-                leaving, decisions, tallies, changed = known
-                self._count_raw(decisions, tallies, changed)
-                return list(leaving)
-        values: list[bytes] = []
-        out: list[tuple[bytes, bytes]] = []  # every other header, in order
-        first = -1  # where the first Set-Cookie was, among the other headers
-        size = 0
-        for header in headers:
-            name = header[0]
-            size += len(name) + len(header[1])
-            if name == _SET_COOKIE or (len(name) == 10 and name.lower() == _SET_COOKIE):
-                if first < 0:
-                    first = len(out)
-                values.append(header[1])
-            elif type(header) is tuple:
-                out.append(header)
-            else:  # a list: the pairs that leave are tuples, every one
-                out.append((name, header[1]))
-        if first < 0:
-            if not self.has_work:
-                # No Set-Cookie: a list seen twice is looked up whole from then on.
-                if key is not None and size <= _HEADERS_KEY_MAX:
-                    seen = hash(key)
-                    if seen in engine._seen_responses:
-                        engine._header_lists.put(key, _UNCHANGED)  # type: ignore[arg-type]
-                    else:
-                        engine._seen_responses.put(seen, None)
-                return None
-            first = len(out)
-        leaves, entry = self._raw_values(tuple(values))
-        out[first:first] = zip(repeat(_SET_COOKIE), leaves)
-        if (
-            key is not None
-            and entry is not None
-            and size + sum(map(len, self.deletions)) <= _HEADERS_KEY_MAX
-        ):
-            engine._header_lists.put(key, (tuple(out), *entry[1:]))  # type: ignore[arg-type]
-        return out
-
-    def _raw_values(self, values: tuple[bytes, ...]) -> tuple[list[bytes], _KeptResponse | None]:
-        """:meth:`response_headers_raw`, and the response as kept whole (when it is)."""
-        engine = self.engine
-        if engine.on_decision is not None:
-            # The hook sees this request, so nothing of the response may be reused whole.
-            texts = [raw.decode("utf-8", "surrogateescape") for raw in values]
-            encoded = self.response_headers(texts)
-            return [v.encode("utf-8", "surrogateescape") for v in encoded], None
-        consent, facts = self.consent, self.facts
-        # A response that repeats one seen before, for the same host and granted categories,
-        # leaves the same way when no decision in it depended on the clock. It is kept whole
-        # on its second sighting (the first leaves its hash), so that responses seen once
-        # (fresh session ids) never push repeated ones out.
-        response_key = (values, facts.host, facts.secure, consent.granted)
-        entry = engine._responses.get(response_key)
-        report_only = engine.options.report_only
-        decisions: Sequence[Decision | Spliced]
-        tallies: Sequence[Tally]
-        if entry is not None:
-            leaving, decisions, tallies, changed = entry
-            out = list(leaving)
-        else:
-            decide = engine._decide_raw
-            out = []
-            decisions_: list[Decision | Spliced] = []
-            tallies_: list[Tally] = []
-            steady = True
-            for raw in values:
-                decision, tally, leaves, clock_free = decide(raw, consent, facts)
-                decisions_.append(decision)
-                tallies_.append(tally)
-                steady = steady and clock_free
-                if report_only:
-                    out.append(raw)
-                elif leaves is not None:
-                    out.append(leaves)
-            decisions, tallies, changed = decisions_, tallies_, True
-            if steady and sum(map(len, values)) <= _RESPONSE_KEY_MAX:
-                seen = hash(response_key)
-                if seen in engine._seen_responses:
-                    decisions, tallies = tuple(decisions_), tuple(tallies_)
-                    changed = any(_action_of(d) is not Action.KEEP for d in decisions)
-                    entry = (tuple(out), decisions, tallies, changed)
-                    engine._responses.put(response_key, entry)
-                else:
-                    engine._seen_responses.put(seen, None)
-        self._count_raw(decisions, tallies, changed)
-        if not report_only and self.deletions:
-            sent = {_name_left(entry) for entry in self._decisions}
-            out.extend(
-                d.encode("utf-8", "surrogateescape")
-                for d in self.deletions
-                if d.split("=", 1)[0] not in sent
-            )
-        return out, entry
-
-    def _count_raw(
-        self, decisions: Sequence[Decision | Spliced], tallies: Sequence[Tally], changed: bool
-    ) -> None:
-        """Keep, count and log (when one changes anything) the decisions of one response."""
-        if decisions:
-            engine = self.engine
-            self._decisions.extend(decisions)
-            with engine._lock:
-                for tally in tallies:
-                    tally[0] += 1
-            if changed and logger.isEnabledFor(logging.INFO):
-                engine._log(map(decision_of, decisions))
