@@ -280,3 +280,33 @@ def test_a_visitor_who_accepted_everything_sees_what_the_unknown_rule_allows(
     if visible is None:  # nothing hidden: the app sees the header as it came
         visible = cookie
     assert visible.split("; cw_consent=")[0] == seen
+
+
+def test_counts_from_many_threads_are_exact() -> None:
+    """Counting takes no lock (one C call per count): no thread ever loses one."""
+    import threading
+
+    e = engine()
+    facts = e.facts("example.com", "https", "/")
+    cookie = f"_ga=1; cw_consent={token(e, [])}"  # one refused cookie to clear, each request
+    per_thread, threads = 3000, 8
+
+    def work() -> None:
+        for n in range(per_thread):
+            exchange = e.begin(facts, cookie)
+            if n % 2:
+                exchange.response_headers_raw([b"sessionid=1", f"ads={n}".encode()])
+            else:
+                exchange.response_headers(["sessionid=1", f"ads={n}"])
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    total = per_thread * threads
+    assert e.stats() == {
+        ("keep", "allowed", "necessary"): total,
+        ("drop", "refused-category", "targeting"): total,
+        ("clear", "refused-category", "performance"): total,
+    }

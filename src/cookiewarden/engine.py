@@ -54,6 +54,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import count
 from typing import TYPE_CHECKING, Final
 
 from .cache import (
@@ -74,7 +75,7 @@ from .cookies import deletion_header, parse_cookie_header, render_cookie_header
 from .decide import Action, Decision, Pending, Reason, RequestFacts, judge, revalue, value_free
 from .domains import canonical_host, is_ip, is_public_suffix, within
 from .errors import ConfigurationError
-from .exchange import NO_TALLY, Exchange, KeptResponse, Spliced, Tally
+from .exchange import NO_TALLY, Exchange, KeptResponse, Spliced, Tally, tally_value
 from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
 from .hooks import is_required as ask_required
 from .policy import CONSENT_COOKIE, Policy
@@ -256,8 +257,8 @@ class Engine:
         self._record_salt = hashlib.sha256(
             b"cookiewarden.records\0" + secret_keys[-1].encode("utf-8")
         ).digest()
-        # One tally (a one-item list) per (action, reason, category), so that a cached decision
-        # holds its own and counting it needs no lookup; changed under ``_lock`` only.
+        # One tally per (action, reason, category), so that a cached decision holds its own and
+        # counting it needs no lookup (see Tally: no lock either); new ones made under ``_lock``.
         self._tallies: dict[tuple[str, str, str], Tally] = {}
         self._lock = threading.Lock()
         self._verified: BoundedCache[str, Consent | None] = BoundedCache()
@@ -742,9 +743,8 @@ class Engine:
 
     def _record(self, decisions: Iterable[Decision], tallies: Iterable[Tally]) -> None:
         """Count and log decisions (one lock for a whole response)."""
-        with self._lock:
-            for tally in tallies:
-                tally[0] += 1
+        for tally in tallies:
+            next(tally)
         if logger.isEnabledFor(logging.INFO):
             self._log(decisions)
 
@@ -890,7 +890,7 @@ class Engine:
         tally = self._tallies.get(key)
         if tally is None:
             with self._lock:
-                tally = self._tallies.setdefault(key, [0])
+                tally = self._tallies.setdefault(key, count())
         return tally
 
     def _tally_of(self, decision: Decision) -> Tally:
@@ -900,16 +900,12 @@ class Engine:
         return self._tally((action, reason, decision.category or "-"))
 
     def _count(self, action: str, reason: str, category: str) -> None:
-        tally = self._tally((action, reason, category))
-        with self._lock:
-            tally[0] += 1
+        next(self._tally((action, reason, category)))
 
     def _log_cleared(self, cleared: Sequence[tuple[str, str]]) -> None:
         """Count and log the deletions of refused cookies, by (name, category)."""
-        tallies = [self._tally(("clear", "refused-category", category)) for _, category in cleared]
-        with self._lock:
-            for tally in tallies:
-                tally[0] += 1
+        for _, category in cleared:
+            next(self._tally(("clear", "refused-category", category)))
         if logger.isEnabledFor(logging.INFO):
             for name, category in cleared:
                 logger.info(
@@ -922,7 +918,9 @@ class Engine:
     def stats(self) -> dict[tuple[str, str, str], int]:
         """Counts per (action, reason, category) since start."""
         with self._lock:
-            return {key: tally[0] for key, tally in self._tallies.items() if tally[0]}
+            tallies = list(self._tallies.items())
+        counts = {key: tally_value(tally) for key, tally in tallies}
+        return {key: n for key, n in counts.items() if n}
 
 
 _MISSING = object()
