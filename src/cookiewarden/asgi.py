@@ -88,6 +88,8 @@ class CookieWarden:
         self._trusted_proxies = self.engine.options.trusted_proxies
         self._consent_path = self.engine.options.consent_path
         self._inject_banner = self.engine.inject_banner
+        # The engine's (host, scheme, path) -> RequestFacts cache, read here without a call.
+        self._facts_cache = self.engine._facts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -129,7 +131,10 @@ class CookieWarden:
                 forwarded_proto=None if fwd_proto is None else _text(fwd_proto),
             )
         else:
-            facts = engine.facts(host_text, scope.get("scheme", "http"), path)
+            scheme = scope.get("scheme", "http")
+            facts = self._facts_cache.get((host_text, scheme, path)) or engine.facts(
+                host_text, scheme, path
+            )
         if engine.wants_headers:
             # Only a hook (consent_required, on_decision) reads the other headers.
             headers = [(_text(k), _text(v)) for k, v in scope["headers"]]

@@ -196,7 +196,7 @@ class Exchange:
         key = None
         if engine.on_decision is None and not self._decisions:
             facts = self.facts
-            deletions = tuple(self.deletions)
+            deletions = tuple(self.deletions) if self.deletions else ()
             try:
                 key = (tuple(headers), facts.host, facts.secure, self.consent.granted, deletions)
                 known = engine._header_lists.get(key)  # type: ignore[arg-type]
@@ -206,7 +206,12 @@ class Exchange:
                 if known is _UNCHANGED:
                     return None
                 leaving, decisions, tallies, changed = known
-                self._count_raw(decisions, tallies, changed)
+                # _count_raw, written out: this is the path of every repeated response.
+                self._decisions.extend(decisions)
+                for tally in tallies:
+                    next(tally)
+                if changed and logger.isEnabledFor(logging.INFO):
+                    engine._log(map(decision_of, decisions))
                 return list(leaving)
         values: list[bytes] = []
         out: list[tuple[bytes, bytes]] = []  # every other header, in order
