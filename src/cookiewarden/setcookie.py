@@ -437,14 +437,25 @@ def _trusted(
     return cookie
 
 
-def _without_lifetime(cookie: SetCookie) -> SetCookie:
-    """``cookie.with_changes(max_age=None, expires=None)``: valid by construction, and faster."""
+_SAME: Final[Any] = object()
+
+
+def _replaced(
+    cookie: SetCookie,
+    *,
+    value: str = _SAME,
+    expires: datetime | None = _SAME,
+    max_age: int | None = _SAME,
+    domain: str | None = _SAME,
+) -> SetCookie:
+    """``cookie`` with the fields given replaced, trusted like the parser's output: for values
+    that keep it valid (the callers below), without :meth:`SetCookie.with_changes`' checks."""
     return _trusted(
         cookie.name,
-        cookie.value,
-        None,
-        None,
-        cookie.domain,
+        cookie.value if value is _SAME else value,
+        cookie.expires if expires is _SAME else expires,
+        cookie.max_age if max_age is _SAME else max_age,
+        cookie.domain if domain is _SAME else domain,
         cookie.path,
         cookie.secure,
         cookie.http_only,
@@ -452,23 +463,16 @@ def _without_lifetime(cookie: SetCookie) -> SetCookie:
         cookie.partitioned,
         cookie.extensions,
     )
+
+
+def _without_lifetime(cookie: SetCookie) -> SetCookie:
+    """``cookie.with_changes(max_age=None, expires=None)``: valid by construction, and faster."""
+    return _replaced(cookie, expires=None, max_age=None)
 
 
 def _with_value(cookie: SetCookie, value: str) -> SetCookie:
     """``cookie`` with another value, for a ``value`` that :func:`_split_named` returned."""
-    return _trusted(
-        cookie.name,
-        value,
-        cookie.expires,
-        cookie.max_age,
-        cookie.domain,
-        cookie.path,
-        cookie.secure,
-        cookie.http_only,
-        cookie.same_site,
-        cookie.partitioned,
-        cookie.extensions,
-    )
+    return _replaced(cookie, value=value)
 
 
 def _split_named(header: str) -> tuple[str, str, str] | None:
@@ -502,37 +506,13 @@ def _expires_template(cookie: SetCookie) -> tuple[str, str]:
     right after the name and value, and every other field of ``cookie`` stays as it is.
     """
     pair = f"{cookie.name}={cookie.value}" if cookie.name else cookie.value
-    without = _trusted(
-        cookie.name,
-        cookie.value,
-        None,
-        cookie.max_age,
-        cookie.domain,
-        cookie.path,
-        cookie.secure,
-        cookie.http_only,
-        cookie.same_site,
-        cookie.partitioned,
-        cookie.extensions,
-    )
+    without = _replaced(cookie, expires=None)
     return pair + "; Expires=", without.to_header()[len(pair) :]
 
 
 def _host_only(cookie: SetCookie) -> SetCookie:
     """``cookie.with_changes(domain=None)``: valid by construction, and faster."""
-    return _trusted(
-        cookie.name,
-        cookie.value,
-        cookie.expires,
-        cookie.max_age,
-        None,
-        cookie.path,
-        cookie.secure,
-        cookie.http_only,
-        cookie.same_site,
-        cookie.partitioned,
-        cookie.extensions,
-    )
+    return _replaced(cookie, domain=None)
 
 
 def _with_lifetime(cookie: SetCookie, max_age: int | None, expires: datetime | None) -> SetCookie:
@@ -553,19 +533,7 @@ def _with_lifetime(cookie: SetCookie, max_age: int | None, expires: datetime | N
     )
     if unusual_max_age or unusual_expires:
         return cookie.with_changes(max_age=max_age, expires=expires)
-    return _trusted(
-        cookie.name,
-        cookie.value,
-        expires,
-        max_age,
-        cookie.domain,
-        cookie.path,
-        cookie.secure,
-        cookie.http_only,
-        cookie.same_site,
-        cookie.partitioned,
-        cookie.extensions,
-    )
+    return _replaced(cookie, expires=expires, max_age=max_age)
 
 
 def parse_set_cookie(header: str) -> SetCookie | None:
