@@ -770,3 +770,15 @@ def test_a_cached_adopted_consent_expires_with_the_clock() -> None:
     signed = choose(e.policy, [], gpc=False, accept_all=False, method="api", now=NOW)
     both = f"{cookie}; cw_consent={e.codec.dumps(signed)}"
     assert e.begin(facts, both).consent.granted == {"necessary"}
+
+
+def test_a_header_list_given_as_any_iterable_is_read_whole() -> None:
+    e = engine()
+    facts = e.facts("example.com", "https", "/")
+    for _ in range(3):
+        out = e.begin(facts, None).rewrite_raw_headers(iter(_HEADERS))
+        assert out == [
+            (b"content-type", b"text/plain"),
+            (b"set-cookie", b"sessionid=1; Path=/"),
+            (b"x-frame-options", b"DENY"),
+        ]

@@ -19,7 +19,7 @@ Rules:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import count, repeat
 from typing import TYPE_CHECKING, Final
 
@@ -181,7 +181,7 @@ class Exchange:
         return self._raw_values(tuple(set_cookies))[0]
 
     def rewrite_raw_headers(
-        self, headers: Sequence[tuple[bytes, bytes]] | Sequence[list[bytes]]
+        self, headers: Iterable[tuple[bytes, bytes]] | Iterable[list[bytes]]
     ) -> list[tuple[bytes, bytes]] | None:
         """A raw ASGI header list with its Set-Cookie entries replaced; ``None`` when nothing
         changes (no Set-Cookie, nothing to add).
@@ -193,6 +193,8 @@ class Exchange:
         were kept whole (see :meth:`response_headers_raw`).
         """
         engine = self.engine
+        if type(headers) is not list and type(headers) is not tuple:
+            headers = list(headers)  # type: ignore[assignment]  # read twice below
         key = None
         if engine.on_decision is None and not self._decisions:
             facts = self.facts
