@@ -883,59 +883,63 @@ def load_client(port: int, requests: int, connections: int, cookie: str) -> None
     print(f"{asyncio.run(main()):.1f}", flush=True)
 
 
-def _drive(kind: str, args: argparse.Namespace, cookie: str, generator: str) -> float:
+def _start_server(kind: str) -> tuple[subprocess.Popen[str], int]:
+    """The FastAPI example of ``kind`` under uvicorn in a subprocess, and its port."""
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", kind],
         stdout=subprocess.PIPE,
         cwd=ROOT,
         text=True,
     )
+    assert server.stdout is not None
+    port = int(server.stdout.readline())
+    _wait_for_port(port)
+    return server, port
+
+
+def _stop_server(server: subprocess.Popen[str]) -> None:
+    server.terminate()
     try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
-        _wait_for_port(port)
-        if generator == "wrk":
-            # wrk runs for a fixed time, which bounds the number of requests it sends; a short
-            # untimed run first warms the server up.
-            command = ["wrk", "-t1", f"-c{args.connections}", "-H", f"Cookie: {cookie}"]
-            url = f"http://127.0.0.1:{port}/"
-            subprocess.run([*command, "-d1s", url], capture_output=True, check=True, timeout=60)
-            out = subprocess.run(
-                [*command, f"-d{args.duration}s", url],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=args.duration + 60,
-            ).stdout
-            if "Non-2xx" in out or "Socket errors" in out:
-                raise SystemExit(f"wrk saw failed requests:\n{out}")
-            for line in out.splitlines():
-                if line.startswith("Requests/sec:"):
-                    return float(line.split()[1])
-            raise SystemExit(f"wrk printed no Requests/sec:\n{out}")
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _load(port: int, args: argparse.Namespace, cookie: str, generator: str, seconds: int) -> float:
+    """Requests per second one load run gets from the server on ``port``."""
+    if generator == "wrk":
+        # wrk runs for a fixed time, which bounds the number of requests it sends.
+        command = ["wrk", "-t1", f"-c{args.connections}", "-H", f"Cookie: {cookie}"]
         out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--client",
-                str(port),
-                str(args.requests),
-                str(args.connections),
-                cookie,
-            ],
+            [*command, f"-d{seconds}s", f"http://127.0.0.1:{port}/"],
             capture_output=True,
             text=True,
             check=True,
-            timeout=600,
+            timeout=seconds + 60,
         ).stdout
-        return float(out.strip().splitlines()[-1])
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        if "Non-2xx" in out or "Socket errors" in out:
+            raise SystemExit(f"wrk saw failed requests:\n{out}")
+        for line in out.splitlines():
+            if line.startswith("Requests/sec:"):
+                return float(line.split()[1])
+        raise SystemExit(f"wrk printed no Requests/sec:\n{out}")
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--client",
+            str(port),
+            str(args.requests),
+            str(args.connections),
+            cookie,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    return float(out.strip().splitlines()[-1])
 
 
 def _wait_for_port(port: int) -> None:
@@ -965,10 +969,19 @@ def server_mode(args: argparse.Namespace) -> int:
     )
     kinds = ["bare", "wrapper", "cookiewarden"]
     rps: dict[str, list[float]] = {kind: [] for kind in kinds}
-    for run in range(args.server_rounds):
-        for kind in kinds[run % 3 :] + kinds[: run % 3]:  # a different order every run
-            rps[kind].append(_drive(kind, args, cookie, generator))
-        print(f"  run {run + 1}: " + ", ".join(f"{k} {rps[k][-1]:8.1f} req/s" for k in kinds))
+    # The three servers run side by side for the whole measurement and take the load in turn,
+    # in a new order every run: a slow moment of the shared machine hits all three alike.
+    servers = {kind: _start_server(kind) for kind in kinds}
+    try:
+        for _server, port in servers.values():  # warm-up, untimed
+            _load(port, args, cookie, generator, 1)
+        for run in range(args.server_rounds):
+            for kind in kinds[run % 3 :] + kinds[: run % 3]:
+                rps[kind].append(_load(servers[kind][1], args, cookie, generator, args.duration))
+            print(f"  run {run + 1}: " + ", ".join(f"{k} {rps[k][-1]:8.1f} req/s" for k in kinds))
+    finally:
+        for server, _port in servers.values():
+            _stop_server(server)
     ratios = {
         kind: _median([x / b for x, b in zip(rps[kind], rps["bare"], strict=True)])
         for kind in kinds
@@ -1006,8 +1019,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--server", action="store_true", help="uvicorn + load generator mode")
     parser.add_argument("--requests", type=int, default=40_000, help="--server: per run")
     parser.add_argument("--connections", type=int, default=16, help="--server: connections")
-    parser.add_argument("--duration", type=int, default=5, help="--server: seconds per wrk run")
-    parser.add_argument("--server-rounds", type=int, default=5, help="--server: runs per variant")
+    parser.add_argument("--duration", type=int, default=2, help="--server: seconds per wrk run")
+    parser.add_argument("--server-rounds", type=int, default=15, help="--server: runs per variant")
     parser.add_argument("--python-client", action="store_true", help="--server: not wrk")
     parser.add_argument("--memory", action="store_true", help="1,000,000 distinct cookies")
     parser.add_argument("--count", type=int, default=1_000_000, help="--memory: requests")
