@@ -165,7 +165,10 @@ class CookieWarden:
             if message["type"] in _START_TYPES:
                 headers = message.get("headers")
                 if headers is not None or exchange.has_work:
-                    new_headers = exchange.rewrite_raw_headers(headers or ())
+                    try:
+                        new_headers = exchange.rewrite_raw_headers(headers or ())
+                    except Exception:
+                        new_headers = exchange.fail_closed(headers or ())
                     if new_headers is not None:
                         message = dict(message)
                         message["headers"] = new_headers

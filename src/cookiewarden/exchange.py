@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from itertools import count, repeat
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .cache import RESPONSE_KEY_MAX
 from .consent import Consent
@@ -250,6 +250,25 @@ class Exchange:
         ):
             engine._header_lists.put(key, (tuple(out), *entry[1:]))  # type: ignore[arg-type]
         return out
+
+    def fail_closed(self, headers: Iterable[tuple[Any, Any]] | Iterable[list[Any]]) -> list[Any]:
+        """``headers`` without a single Set-Cookie, after an internal error rewriting them.
+
+        A bug in the rewrite must never reach the app or the server, nor let a cookie through
+        unjudged: the response leaves with every other header and no cookie at all (logged at
+        ERROR with the traceback, counted as ``("error", "response", "-")``).
+        """
+        logger.exception("cookiewarden: internal error rewriting a response; no cookie set")
+        self.engine._count("error", "response", "-")
+        kept: list[Any] = []
+        for header in headers:
+            try:
+                name, value = header[0], header[1]
+                if not (len(name) == 10 and name.lower() in (_SET_COOKIE, "set-cookie")):
+                    kept.append((name, value))
+            except Exception:  # not a header pair: it does not leave either
+                continue
+        return kept
 
     def _raw_values(self, values: tuple[bytes, ...]) -> tuple[list[bytes], KeptResponse | None]:
         """:meth:`response_headers_raw`, and the response as kept whole (when it is)."""

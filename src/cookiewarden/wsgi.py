@@ -109,7 +109,10 @@ class CookieWardenWSGI:
         def start_with_policy(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Callable[[bytes], object]:
-            new_headers = rewrite_headers(headers, exchange)
+            try:
+                new_headers = rewrite_headers(headers, exchange)
+            except Exception:
+                new_headers = exchange.fail_closed(headers)
             if exc_info is None:
                 return start_response(status, new_headers)
             return start_response(status, new_headers, exc_info)

@@ -515,6 +515,25 @@ class AdapterContract:
         assert (session.max_age, session.expires) == (None, None)
         assert session.http_only
 
+    def test_an_internal_error_rewriting_sends_the_page_without_any_cookie(
+        self, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Fail closed: a bug in the response rewrite lets no cookie through unjudged, and the
+        page still leaves (fault injected into the engine's rewrite, both raw and text)."""
+        from cookiewarden.exchange import Exchange
+
+        def bug(*args: object, **kwargs: object) -> object:
+            raise RuntimeError("a bug in the rewrite")
+
+        monkeypatch.setattr(Exchange, "rewrite_raw_headers", bug)
+        monkeypatch.setattr(Exchange, "response_headers", bug)
+        with caplog.at_level(logging.ERROR, logger="cookiewarden"):
+            response = self.request("GET", "/", cookie=self.consent(OPTIONAL))
+        assert response.status == 200
+        assert response.set_cookies == []
+        assert BANNER_TAG in response.text
+        assert any("internal error rewriting" in r.getMessage() for r in caplog.records)
+
     def test_page_carries_the_banner_and_a_gated_script(self) -> None:
         page = self.request("GET", "/").text
         assert BANNER_TAG in page
