@@ -279,11 +279,13 @@ def test_every_cache_stays_within_its_bound() -> None:
         "_raw_shapes": e._raw_shapes,
         "_seen_responses": e._seen_responses,
         "_header_lists": e._header_lists,
+        "_plans": e._plans,
     }
     limits = {name: cache.limit for name, cache in caches.items()}
     for n in range(max(limits.values()) + 500):
         cookie = f"sessionid={n}; cw_consent={token(e, ['performance'], n=n)}" if n < 5000 else ""
         exchange = e.begin(e.facts(f"h{n}.example.com", "https", f"/{n}"), cookie or f"x={n}")
+        e.begin_request(f"h{n}.example.com".encode(), "https", f"/{n}", cookie or f"x={n}")
         exchange.response_headers([f"_ga={n}; Max-Age={60 + n}"])  # a new shape every time
         for _ in range(2):  # a response is kept whole on its second sighting
             exchange.response_headers_raw(
@@ -306,6 +308,11 @@ def test_oversized_keys_are_worked_out_but_not_kept() -> None:
     exchange.response_headers_raw([f"sessionid={huge_value}".encode()] * 2)
     assert len(e._requests) == len(e._judged) == len(e._judged_raw) == len(e._responses) == 0
     assert exchange.decisions[0].header == f"sessionid={huge_value}"
+    assert e.begin_request("example.com", "https", "/", f"big={'x' * 5000}").consent == (
+        exchange.consent
+    )
+    assert e.begin_request("h" * 600, "https", "/", "a=1").facts.host == "h" * 600
+    assert len(e._plans) == 0
 
 
 # -- cached answers are fresh answers ------------------------------------------------------------
@@ -782,3 +789,105 @@ def test_a_header_list_given_as_any_iterable_is_read_whole() -> None:
             (b"set-cookie", b"sessionid=1; Path=/"),
             (b"x-frame-options", b"DENY"),
         ]
+
+
+# -- begin_request: one lookup on the raw request values ------------------------------------------
+
+
+def _same_request_side(one: Any, other: Any) -> None:
+    assert one.facts == other.facts
+    assert one.consent == other.consent
+    assert one.app_cookie_header == other.app_cookie_header
+    assert one.deletions == other.deletions
+    assert one.required == other.required
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_begin_request_answers_what_begin_answers(seed: int) -> None:
+    rng = random.Random(seed)
+    clock = Clock()
+    e = engine(clock=clock)
+    fresh = engine(clock=clock)  # its caches are cleared before every answer
+    tokens = [
+        token(e, granted, at=NOW + offset, n=n)
+        for n, (granted, offset) in enumerate(
+            [([], 0), (["performance"], 0), (["performance", "targeting"], -DAY),
+             (["targeting"], 2 * CLOCK_SKEW), (["performance"], -11 * DAY)]
+        )
+    ]  # fmt: skip
+    tokens.append(tokens[1][:-2] + "xx")  # forged
+    pieces = ["_ga=GA1.2", "ads=9", "sessionid=s", "other=1", "nameless", "_ga_X=1"]
+    for _ in range(300):
+        cookies = rng.sample(pieces, rng.randint(0, 3))
+        if rng.random() < 0.7:
+            cookies.append(f"cw_consent={rng.choice(tokens)}")
+        rng.shuffle(cookies)
+        header = "; ".join(cookies) if cookies or rng.random() < 0.5 else None
+        host = rng.choice(["example.com", "www.example.com", "example.com:8443", "\udcffx.test"])
+        scheme, path = rng.choice(["http", "https"]), rng.choice(["/", "/a/b", "/_x"])
+        gpc = rng.random() < 0.3
+        clock.now = NOW + rng.choice([0, 1, 5 * DAY, 10 * DAY, -2 * CLOCK_SKEW])
+        raw = rng.random() < 0.5
+        for _ in range(2):  # the second answer may come from the cache
+            got = e.begin_request(
+                host.encode("utf-8", "surrogateescape") if raw else host,
+                scheme,
+                path,
+                None if header is None else header.encode() if raw else header,
+                gpc=gpc,
+            )
+            for cache in (fresh._plans, fresh._requests, fresh._verified, fresh._facts):
+                cache.clear()
+            _same_request_side(got, fresh.begin(fresh.facts(host, scheme, path), header, gpc=gpc))
+    assert len(e._plans) > 0
+
+
+def test_begin_request_follows_the_clock_and_counts_every_use() -> None:
+    clock = Clock()
+    e = engine(clock=clock)
+    cookie = f"_ga=1; cw_consent={token(e, ['performance'])}".encode()
+    assert e.begin_request(b"example.com", "https", "/", cookie).consent.decided
+    clock.now = NOW + 10 * DAY  # consent_max_age is up
+    expired = e.begin_request(b"example.com", "https", "/", cookie)
+    assert not expired.consent.decided and expired.deletions[0].startswith("_ga=;")
+    e.begin_request(b"example.com", "https", "/", cookie)
+    assert e.stats()[("clear", "refused-category", "performance")] == 2
+    clock.now = NOW  # the clock goes back: the cookie counts again
+    assert e.begin_request(b"example.com", "https", "/", cookie).consent.decided
+
+
+def test_begin_request_never_answers_for_another_request() -> None:
+    e = engine()
+    granted = f"cw_consent={token(e, ['performance', 'targeting'])}"
+    refused = f"cw_consent={token(e, [], n=1)}"
+    for _ in range(2):
+        assert "targeting" in e.begin_request("example.com", "https", "/", granted).consent.granted
+        assert (
+            "targeting" not in e.begin_request("example.com", "https", "/", refused).consent.granted
+        )
+        assert e.begin_request("example.com", "https", "/", granted, gpc=True).consent.gpc
+        assert not e.begin_request("example.com", "https", "/", granted).consent.gpc
+        assert e.begin_request("example.com", "http", "/", granted).facts.secure is False
+        assert e.begin_request("example.com", "https", "/x/y", granted).facts.path == "/x/y"
+        assert e.begin_request("other.test", "https", "/", granted).facts.host == "other.test"
+
+
+def test_begin_request_is_for_an_engine_without_hooks() -> None:
+    e = engine(consent_required=lambda request: True)
+    with pytest.raises(TypeError, match="begin"):
+        e.begin_request("example.com", "https", "/", None)
+
+
+def test_a_verified_consent_is_refused_again_when_the_clock_is_set_back() -> None:
+    clock = Clock(NOW + DAY)
+    e = engine(clock=clock)
+    value = token(e, ["performance"], at=NOW + DAY)
+    assert e.begin_request("example.com", "https", "/", f"cw_consent={value}").consent.decided
+    clock.now = NOW  # a day back: the cookie was made in the future
+    other = f"a=1; cw_consent={value}"  # another header: only the verified value is cached
+    assert not e.begin_request("example.com", "https", "/", other).consent.decided
+    assert not e.begin(e.facts("example.com", "https", "/"), other).consent.decided
+    clock.now = NOW + 11 * DAY  # past consent_max_age
+    assert not e.begin_request("example.com", "https", "/", other).consent.decided
+    assert e.stats()[("consent", "future", "-")] == 2
+    assert e.stats()[("consent", "expired", "-")] == 1

@@ -88,8 +88,8 @@ class CookieWarden:
         self._trusted_proxies = self.engine.options.trusted_proxies
         self._consent_path = self.engine.options.consent_path
         self._inject_banner = self.engine.inject_banner
-        # The engine's (host, scheme, path) -> RequestFacts cache, read here without a call.
-        self._facts_cache = self.engine._facts
+        # Without a hook or a proxy to believe, the raw request values are all begin needs.
+        self._by_raw_request = not (self._trusted_proxies or self.engine.wants_headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -100,47 +100,26 @@ class CookieWarden:
         cookie: bytes | None = None
         host: bytes | None = None
         gpc = False
-        fwd_host: bytes | None = None
-        fwd_proto: bytes | None = None
-        trusted = self._trusted_proxies
-        for key, value in scope["headers"]:
-            if key == b"cookie":
-                # HTTP/2 may split the Cookie header; browsers join them with "; ".
-                cookie = value if cookie is None else cookie + b"; " + value
-            elif key == b"host":
-                host = value
-            elif key == b"sec-gpc":
-                gpc = value.strip() == b"1"
-            elif trusted:
-                if key == b"x-forwarded-host":
-                    fwd_host = value
-                elif key == b"x-forwarded-proto":
-                    fwd_proto = value
-        if host is None:
-            server = scope.get("server")
-            host_text = str(server[0]) if server else ""
-        else:
-            host_text = host.decode("utf-8", "surrogateescape")
         path: str = scope.get("path", "/")
-        if trusted:
-            facts = engine.request_facts(
-                host=host_text,
-                scheme=scope.get("scheme", "http"),
-                path=path,
-                forwarded_host=None if fwd_host is None else _text(fwd_host),
-                forwarded_proto=None if fwd_proto is None else _text(fwd_proto),
+        if self._by_raw_request:
+            # No hook and no proxy to believe: one lookup on the raw request values.
+            for key, value in scope["headers"]:
+                if key == b"cookie":
+                    # HTTP/2 may split the Cookie header; browsers join them with "; ".
+                    cookie = value if cookie is None else cookie + b"; " + value
+                elif key == b"host":
+                    host = value
+                elif key == b"sec-gpc":
+                    gpc = value.strip() == b"1"
+            exchange = engine.begin_request(
+                _server_name(scope) if host is None else host,
+                scope.get("scheme", "http"),
+                path,
+                cookie,
+                gpc=gpc,
             )
         else:
-            scheme = scope.get("scheme", "http")
-            facts = self._facts_cache.get((host_text, scheme, path)) or engine.facts(
-                host_text, scheme, path
-            )
-        if engine.wants_headers:
-            # Only a hook (consent_required, on_decision) reads the other headers.
-            headers = [(_text(k), _text(v)) for k, v in scope["headers"]]
-            exchange = engine.begin(facts, cookie, gpc=gpc, headers=headers)
-        else:
-            exchange = engine.begin(facts, cookie, gpc=gpc)
+            exchange = self._begin(scope, path)
 
         # Every consent-API path starts with consent_path: that cheap test comes first.
         if kind == "http" and path.startswith(self._consent_path) and engine.is_endpoint(path):
@@ -179,6 +158,43 @@ class CookieWarden:
             await self.app(scope, receive, injector.send)
         else:
             await self.app(scope, receive, send_with_policy)
+
+    def _begin(self, scope: Scope, path: str) -> Exchange:
+        """:meth:`Engine.begin` for a request whose proxies are believed or that a hook sees."""
+        engine = self.engine
+        cookie: bytes | None = None
+        host: bytes | None = None
+        gpc = False
+        fwd_host: bytes | None = None
+        fwd_proto: bytes | None = None
+        for key, value in scope["headers"]:
+            if key == b"cookie":
+                cookie = value if cookie is None else cookie + b"; " + value
+            elif key == b"host":
+                host = value
+            elif key == b"sec-gpc":
+                gpc = value.strip() == b"1"
+            elif key == b"x-forwarded-host":
+                fwd_host = value
+            elif key == b"x-forwarded-proto":
+                fwd_proto = value
+        host_text = _server_name(scope) if host is None else _text(host)
+        scheme = scope.get("scheme", "http")
+        if self._trusted_proxies:
+            facts = engine.request_facts(
+                host=host_text,
+                scheme=scheme,
+                path=path,
+                forwarded_host=None if fwd_host is None else _text(fwd_host),
+                forwarded_proto=None if fwd_proto is None else _text(fwd_proto),
+            )
+        else:
+            facts = engine.facts(host_text, scheme, path)
+        # Only a hook (consent_required, on_decision) reads the other headers.
+        headers = (
+            [(_text(k), _text(v)) for k, v in scope["headers"]] if engine.wants_headers else None
+        )
+        return engine.begin(facts, cookie, gpc=gpc, headers=headers)
 
     async def _endpoint(
         self, scope: Scope, receive: Receive, send: Send, exchange: Exchange
@@ -220,6 +236,12 @@ class CookieWarden:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _server_name(scope: Scope) -> str:
+    """The host a request without a ``Host`` header was sent to: the server's own name."""
+    server = scope.get("server")
+    return str(server[0]) if server else ""
 
 
 def _headers_dict(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:

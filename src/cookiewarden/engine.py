@@ -70,7 +70,7 @@ from .cache import (
     BoundedCache,
     RequestSide,
 )
-from .consent import Consent, ConsentCodec
+from .consent import CLOCK_SKEW, Consent, ConsentCodec
 from .cookies import deletion_header, parse_cookie_header, render_cookie_header
 from .decide import Action, Decision, Pending, Reason, RequestFacts, judge, revalue, value_free
 from .domains import canonical_host, is_ip, is_public_suffix, within
@@ -88,6 +88,8 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
 
 logger = logging.getLogger("cookiewarden")
+
+_FOREVER: Final = math.inf  # the end of what holds at any time
 
 # Only raw Set-Cookie values of printable ASCII (and tabs) are spliced: a control character
 # makes the parser reject the header whole, and other octets take the long way.
@@ -294,6 +296,11 @@ class Engine:
         self._facts: BoundedCache[tuple[str, str, str], RequestFacts] = BoundedCache(
             FACTS_CACHE_MAX
         )
+        # (host, scheme, path, Cookie header, GPC) -> (facts, request side): begin_request.
+        self._plans: BoundedCache[
+            tuple[str | bytes, str, str, str | bytes | None, bool],
+            tuple[RequestFacts, RequestSide],
+        ] = BoundedCache(REQUEST_CACHE_MAX)
         # (name, attributes, host, secure, granted) -> a judgement to revalue: see _judge.
         self._shapes: BoundedCache[tuple[str, str, str, bool, frozenset[str]], Decision | Pending]
         self._shapes = BoundedCache(SHAPE_CACHE_MAX)
@@ -310,8 +317,11 @@ class Engine:
             for gpc in (False, True)
             for required in (False, True)
         }
-        self._mode_undecided = self._undecided[(False, self._required_by_mode)]
-        self._mode_undecided_gpc = self._undecided[(True, self._required_by_mode)]
+        # ... and what such a request means: nothing to read, hide or clear, at any time.
+        self._no_cookies = {
+            key: RequestSide(consent, None, (), (), -_FOREVER, _FOREVER)
+            for key, consent in self._undecided.items()
+        }
         self._endpoint_prefix = consent_path + "/"
 
     # -- request side ---------------------------------------------------------------------
@@ -425,8 +435,14 @@ class Engine:
         if cached is None:
             return None, True
         assert isinstance(cached, Consent)
-        # The signature was checked once; expiry depends on the clock and is checked every time.
-        if (cached.issued_at or 0) + self.policy.consent_lifetime(cached.granted) <= now:
+        # The signature was checked once; the time window depends on the clock and is checked
+        # every time (a clock set back may put the cookie in the future again).
+        issued_at = cached.issued_at or 0
+        if issued_at + self.policy.consent_lifetime(cached.granted) <= now:
+            self._count("consent", "expired", "-")  # counted as codec.loads counts it
+            return None, False
+        if issued_at > now + CLOCK_SKEW:
+            self._count("consent", "future", "-")
             return None, False
         return cached, True
 
@@ -454,37 +470,11 @@ class Engine:
         if self.wants_headers:
             request: RequestInfo | None = RequestInfo.build(facts, headers or ())
             required = self.is_required(request)
-            if not cookie_header:
-                undecided = self._undecided[(gpc, required)]
-                return Exchange(self, facts, undecided, None, [], required, request)
         else:
             # The hot path: no hook, so the policy's mode decides, for every request alike.
             request = None
             required = self._required_by_mode
-            if not cookie_header:
-                undecided = self._mode_undecided_gpc if gpc else self._mode_undecided
-                return Exchange(self, facts, undecided, None, [], required)
-        secure = facts.secure
-        key = (cookie_header, gpc, secure, required)
-        now = self.clock()
-        side = self._requests.get(key)
-        if side is None or not side.valid_from <= now < side.valid_until:
-            try:
-                text = (
-                    cookie_header.decode("utf-8", "surrogateescape")
-                    if type(cookie_header) is bytes
-                    else cookie_header
-                )
-                side, steady = self._request_side(text, gpc, secure, now, required)  # type: ignore[arg-type]
-            except Exception:
-                # A bug here must never reach the host app or the server. Fail closed: no
-                # consent, and the app sees no cookie at all for this one request.
-                logger.exception("cookiewarden: internal error reading the request's cookies")
-                self._count("error", "request-side", "-")
-                undecided = Consent.undecided(self.policy, gpc=gpc)
-                return Exchange(self, facts, undecided, "", [], required, request)
-            if steady and len(cookie_header) <= REQUEST_KEY_MAX:
-                self._requests.put(key, side)
+        side, _ = self._side(cookie_header, gpc, facts.secure, required)
         if side.cleared:
             self._log_cleared(side.cleared)
         return Exchange(
@@ -496,6 +486,94 @@ class Engine:
             required,
             request,
         )
+
+    def begin_request(
+        self,
+        host: str | bytes,
+        scheme: str,
+        path: str,
+        cookie_header: str | bytes | None,
+        *,
+        gpc: bool = False,
+    ) -> Exchange:
+        """:meth:`begin` from the raw request values, by one lookup for a request seen before.
+
+        For an engine without hooks (:attr:`wants_headers` false) behind an adapter that
+        believes no ``X-Forwarded-*``: the facts and the request side are then a function of
+        these five values and the clock, so a request that repeats them is answered by one
+        lookup, used while its consent holds (as :meth:`begin`'s own cache); deletions are
+        logged and counted on every use.
+
+        :param host: the ``Host`` header (or the server name), as text or as the raw bytes
+            ASGI carries (decoded only when the request was not seen before).
+        :raises TypeError: the engine has a hook (use :meth:`begin` with the headers).
+        """
+        if self.wants_headers:
+            raise TypeError("begin_request() is for an engine without hooks; use begin()")
+        key = (host, scheme, path, cookie_header, gpc)
+        plan = self._plans.get(key)
+        if plan is not None:
+            side = plan[1]
+            if side.valid_until != _FOREVER and not (
+                side.valid_from <= self.clock() < side.valid_until
+            ):
+                plan = None
+        if plan is None:
+            host_text = host.decode("utf-8", "surrogateescape") if type(host) is bytes else host
+            facts = self.facts(host_text, scheme, path)  # type: ignore[arg-type]
+            side, steady = self._side(cookie_header, gpc, facts.secure, self._required_by_mode)
+            plan = (facts, side)
+            if (
+                steady
+                and len(host) + len(path) <= FACTS_KEY_MAX
+                and (cookie_header is None or len(cookie_header) <= REQUEST_KEY_MAX)
+            ):
+                self._plans.put(key, plan)
+        facts, side = plan
+        if side.cleared:
+            self._log_cleared(side.cleared)
+        return Exchange(
+            self,
+            facts,
+            side.consent,
+            side.app_cookie_header,
+            list(side.deletions),
+            self._required_by_mode,
+        )
+
+    def _side(
+        self, cookie_header: str | bytes | None, gpc: bool, secure: bool, required: bool
+    ) -> tuple[RequestSide, bool]:
+        """What one ``Cookie`` header means (:class:`RequestSide`), and whether it may be kept.
+
+        A request without cookies has nothing to read, hide or clear. Otherwise the outcome is
+        a function of the header, ``gpc``, ``secure``, ``required`` and the clock, so it is
+        cached under the first four and used only while the clock says it still holds.
+        """
+        if not cookie_header:
+            return self._no_cookies[(gpc, required)], True
+        key = (cookie_header, gpc, secure, required)
+        now = self.clock()
+        side = self._requests.get(key)
+        if side is not None and side.valid_from <= now < side.valid_until:
+            return side, True
+        try:
+            text = (
+                cookie_header.decode("utf-8", "surrogateescape")
+                if type(cookie_header) is bytes
+                else cookie_header
+            )
+            side, steady = self._request_side(text, gpc, secure, now, required)  # type: ignore[arg-type]
+        except Exception:
+            # A bug here must never reach the host app or the server. Fail closed: no
+            # consent, and the app sees no cookie at all for this one request.
+            logger.exception("cookiewarden: internal error reading the request's cookies")
+            self._count("error", "request-side", "-")
+            undecided = Consent.undecided(self.policy, gpc=gpc, required=required)
+            return RequestSide(undecided, "", (), (), now, now), False
+        if steady and len(cookie_header) <= REQUEST_KEY_MAX:
+            self._requests.put(key, side)
+        return side, steady
 
     def _request_side(
         self, cookie_header: str, gpc: bool, secure: bool, now: float, required: bool = True

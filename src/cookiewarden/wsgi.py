@@ -77,23 +77,30 @@ class CookieWardenWSGI:
         cookie = environ.get("HTTP_COOKIE")
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         path = _text(environ.get("PATH_INFO", "/"))
-        if engine.options.trusted_proxies:
-            facts = engine.request_facts(
-                host=_text(host),
-                scheme=environ.get("wsgi.url_scheme", "http"),
-                path=path,
-                forwarded_host=environ.get("HTTP_X_FORWARDED_HOST"),
-                forwarded_proto=environ.get("HTTP_X_FORWARDED_PROTO"),
-            )
+        gpc = environ.get("HTTP_SEC_GPC", "").strip() == "1"
+        scheme = environ.get("wsgi.url_scheme", "http")
+        cookie_text = None if cookie is None else _text(cookie)
+        if not (engine.options.trusted_proxies or engine.wants_headers):
+            # No hook and no proxy to believe: one lookup on the raw request values.
+            exchange = engine.begin_request(_text(host), scheme, path, cookie_text, gpc=gpc)
         else:
-            facts = engine.facts(_text(host), environ.get("wsgi.url_scheme", "http"), path)
-        exchange = engine.begin(
-            facts,
-            None if cookie is None else _text(cookie),
-            gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
-            # Only a hook (consent_required, on_decision) reads the other headers.
-            headers=_header_pairs(environ) if engine.wants_headers else None,
-        )
+            if engine.options.trusted_proxies:
+                facts = engine.request_facts(
+                    host=_text(host),
+                    scheme=scheme,
+                    path=path,
+                    forwarded_host=environ.get("HTTP_X_FORWARDED_HOST"),
+                    forwarded_proto=environ.get("HTTP_X_FORWARDED_PROTO"),
+                )
+            else:
+                facts = engine.facts(_text(host), scheme, path)
+            exchange = engine.begin(
+                facts,
+                cookie_text,
+                gpc=gpc,
+                # Only a hook (consent_required, on_decision) reads the other headers.
+                headers=_header_pairs(environ) if engine.wants_headers else None,
+            )
         full_path = environ.get("SCRIPT_NAME", "") + path
         # Every consent-API path starts with consent_path: that cheap test comes first.
         if full_path.startswith(self._consent_path) and engine.is_endpoint(full_path):
