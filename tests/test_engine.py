@@ -116,27 +116,27 @@ def test_request_cookies_of_refused_categories_are_hidden_and_cleared() -> None:
     assert ex.consent.decided
     assert ex.app_cookie_header is not None
     assert ex.app_cookie_header.startswith("sessionid=s; cw_consent=")
-    assert ex.deletions == [
+    assert ex.deletions == (
         "_ga=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure",
         "_ga_X=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure",
         "ads=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/shop; Domain=example.com;"
         " Secure",
-    ]
+    )
 
 
 def test_host_prefixed_deletion_keeps_the_prefix_rules() -> None:
     e = engine()
     ex = e.begin(e.request_facts(host="example.com", scheme="http"), "__Host-t=1")
-    assert ex.deletions == [
-        "__Host-t=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure"
-    ]
+    assert ex.deletions == (
+        "__Host-t=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure",
+    )
 
 
 def test_nothing_hidden_leaves_the_request_untouched() -> None:
     e = engine()
     ex = e.begin(e.request_facts(host="example.com", scheme="http"), "sessionid=1")
     assert ex.app_cookie_header is None
-    assert ex.deletions == []
+    assert ex.deletions == ()
     assert not ex.has_work
 
 
@@ -144,7 +144,7 @@ def test_filter_and_clear_can_be_switched_off() -> None:
     e = engine(filter_request_cookies=False, clear_refused=False)
     ex = e.begin(e.request_facts(host="example.com", scheme="http"), "_ga=1; junk=2")
     assert ex.app_cookie_header is None
-    assert ex.deletions == []
+    assert ex.deletions == ()
 
 
 def test_newest_valid_consent_cookie_counts() -> None:

@@ -263,4 +263,4 @@ def test_without_hooks_the_adapters_pass_no_headers_and_the_mode_decides() -> No
     relaxed = Engine(opt_out, ["k"], consent_log=None).begin(FACTS, "_ga=1")
     assert relaxed.required is False
     assert relaxed.consent.granted == {"necessary", "performance"}
-    assert relaxed.app_cookie_header is None and relaxed.deletions == []
+    assert relaxed.app_cookie_header is None and relaxed.deletions == ()

@@ -482,7 +482,7 @@ class Engine:
             facts,
             side.consent,
             side.app_cookie_header,
-            list(side.deletions),
+            side.deletions,
             required,
             request,
         )
@@ -537,7 +537,7 @@ class Engine:
             facts,
             side.consent,
             side.app_cookie_header,
-            list(side.deletions),
+            side.deletions,
             self._required_by_mode,
         )
 

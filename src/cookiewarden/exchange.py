@@ -108,7 +108,7 @@ class Exchange:
         facts: RequestFacts,
         consent: Consent,
         app_cookie_header: str | None,
-        deletions: list[str],
+        deletions: tuple[str, ...],
         required: bool = True,
         request: RequestInfo | None = None,
     ) -> None:
@@ -198,9 +198,14 @@ class Exchange:
         key = None
         if engine.on_decision is None and not self._decisions:
             facts = self.facts
-            deletions = tuple(self.deletions) if self.deletions else ()
             try:
-                key = (tuple(headers), facts.host, facts.secure, self.consent.granted, deletions)
+                key = (
+                    tuple(headers),
+                    facts.host,
+                    facts.secure,
+                    self.consent.granted,
+                    self.deletions,
+                )
                 known = engine._header_lists.get(key)  # type: ignore[arg-type]
             except TypeError:  # header pairs as lists: not hashable, nothing to look up
                 key = known = None
