@@ -712,6 +712,7 @@ def _cache_sizes(engine: Engine) -> dict[str, int]:
         "_seen_responses",
         "_header_lists",
         "_facts",
+        "_plans",
     )
     return {name.lstrip("_"): len(getattr(engine, name)) for name in names if hasattr(engine, name)}
 
@@ -737,7 +738,11 @@ def memory(args: argparse.Namespace) -> int:
     def one(n: int) -> None:
         facts = engine.facts("www.example.com", "https", f"/item/{n}")
         cookie = f"sessionid=s{n}; _ga=GA1.1.{n}.1; cw_consent={mint(n)}"
-        exchange = engine.begin(facts, cookie)
+        if n % 3:  # as the ASGI adapter begins: raw values, one lookup (fills _plans too)
+            raw_cookie = cookie.encode()
+            exchange = engine.begin_request(b"www.example.com", "https", facts.path, raw_cookie)
+        else:
+            exchange = engine.begin(facts, cookie)
         values = [
             f"sessionid=s{n}; HttpOnly; Path=/{n}; SameSite=lax",  # a new shape, too
             f"_ga=GA1.1.{n}.1; Max-Age={730 * DAY}; Path=/",
@@ -752,7 +757,9 @@ def memory(args: argparse.Namespace) -> int:
             headers += [(b"set-cookie", v.encode()) for v in values[:2]]
             for again in range(3):
                 if again:
-                    exchange = engine.begin(facts, cookie)
+                    exchange = engine.begin_request(
+                        b"www.example.com", "https", facts.path, raw_cookie
+                    )
                 exchange.rewrite_raw_headers(headers)
         else:
             exchange.response_headers(values)

@@ -33,6 +33,8 @@ Rules:
    - ``_header_lists``: (a whole ASGI header list, host, https, granted, deletions due) → the
      header list that leaves, for such responses (:mod:`cookiewarden.exchange`).
    - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
+   - ``_plans``: (host, scheme, path, ``Cookie`` header, GPC) → the facts and the request side
+     (:meth:`Engine.begin_request`, for an engine without hooks), used as ``_requests`` is.
 
    The ``on_decision`` hook sees the request, so it is never cached: it is offered every
    decision, cached or not, after the judgement (:meth:`Exchange.response_headers`).
