@@ -714,7 +714,8 @@ def _cache_sizes(engine: Engine) -> dict[str, int]:
         "_facts",
         "_plans",
     )
-    return {name.lstrip("_"): len(getattr(engine, name)) for name in names if hasattr(engine, name)}
+    owners = {name: engine.judge if hasattr(engine.judge, name) else engine for name in names}
+    return {name.lstrip("_"): len(getattr(owners[name], name)) for name in names}
 
 
 def memory(args: argparse.Namespace) -> int:

@@ -104,7 +104,9 @@ def test_a_cached_decision_is_never_another_visitors(raw: bool) -> None:
         assert respond(e, yes, [header], raw=raw) == ["_ga=GA1.1.1.1; Max-Age=3600; Path=/"]
         assert respond(e, no, [header], raw=raw) == []
         assert respond(e, None, [header], raw=raw) == []
-    assert len(e._judged_raw if raw else e._judged) == 2  # one judgement per granted set
+    assert (
+        len(e.judge._judged_raw if raw else e.judge._judged) == 2
+    )  # one judgement per granted set
 
 
 @pytest.mark.parametrize("raw", [False, True], ids=["str", "raw"])
@@ -272,12 +274,12 @@ def test_every_cache_stays_within_its_bound() -> None:
     caches = {
         "_verified": e._verified,
         "_requests": e._requests,
-        "_judged": e._judged,
-        "_judged_raw": e._judged_raw,
+        "_judged": e.judge._judged,
+        "_judged_raw": e.judge._judged_raw,
         "_responses": e._responses,
         "_facts": e._facts,
-        "_shapes": e._shapes,
-        "_raw_shapes": e._raw_shapes,
+        "_shapes": e.judge._shapes,
+        "_raw_shapes": e.judge._raw_shapes,
         "_seen_responses": e._seen_responses,
         "_header_lists": e._header_lists,
         "_plans": e._plans,
@@ -307,7 +309,13 @@ def test_oversized_keys_are_worked_out_but_not_kept() -> None:
     exchange = e.begin(e.facts("example.com", "https", "/"), f"big={'x' * 5000}")
     exchange.response_headers([f"sessionid={huge_value}"])
     exchange.response_headers_raw([f"sessionid={huge_value}".encode()] * 2)
-    assert len(e._requests) == len(e._judged) == len(e._judged_raw) == len(e._responses) == 0
+    assert (
+        len(e._requests)
+        == len(e.judge._judged)
+        == len(e.judge._judged_raw)
+        == len(e._responses)
+        == 0
+    )
     assert exchange.decisions[0].header == f"sessionid={huge_value}"
     assert e.begin_request("example.com", "https", "/", f"big={'x' * 5000}").consent == (
         exchange.consent
@@ -459,7 +467,7 @@ def test_unique_values_are_judged_by_their_shape_through_the_engine() -> None:
             f"_ga=GA1.1.{n}; Max-Age={365 * DAY}; Path=/"
         ]
         assert respond(e, None, [f"_ga=GA1.1.{n}; Max-Age=60"]) == []  # another visitor
-    assert len(e._shapes) == 2
+    assert len(e.judge._shapes) == 2
 
 
 _RAW_VALUES = [
@@ -493,7 +501,7 @@ def test_a_spliced_raw_value_leaves_as_decide_judges_it_afresh(seed: int) -> Non
         exchange = e.begin(facts, None)
         exchange.consent = consent
         raw = header.encode("utf-8", "surrogateescape")
-        spliced += type(e._decide_raw(raw, consent, facts)[0]) is tuple
+        spliced += type(e.judge.decide_raw(raw, consent, facts)[0]) is tuple
         left = exchange.response_headers_raw([raw])
         assert left == (
             [] if fresh.header is None else [fresh.header.encode("utf-8", "surrogateescape")]
@@ -519,7 +527,9 @@ def test_a_spliced_decision_is_counted_and_logged_like_any_other(
     ]
     assert len(logged) == 5
     assert exchange.decisions[0].original == "_ga=GA1.1.4; Max-Age=60"
-    assert len(e._raw_shapes) == 1 and len(e._judged_raw) == 1  # one judged, four spliced
+    assert (
+        len(e.judge._raw_shapes) == 1 and len(e.judge._judged_raw) == 1
+    )  # one judged, four spliced
 
 
 @pytest.mark.parametrize(

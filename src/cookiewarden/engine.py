@@ -19,14 +19,9 @@ Rules:
      sees, what to clear; used while its consent cookie (or adopted banner cookie) has not
      expired, and not at all when one was refused for a reason the clock may change.
    - ``_verified``: one ``cw_consent`` value → its signed content (expiry re-checked per use).
-   - ``_judged`` / ``_judged_raw``: (Set-Cookie, host, https, granted categories) → the
-     clock-free judgement (:func:`~cookiewarden.decide.judge`); a
-     :class:`~cookiewarden.decide.Pending` is finished with the clock on every use.
-   - ``_shapes``: (name, attributes, host, https, granted) → a judgement to
-     :func:`~cookiewarden.decide.revalue` for the same cookie with another value.
-   - ``_raw_shapes``: the same for raw ASCII values (ASGI): what leaves is the judged header
-     with the new value spliced in, and the decision itself is made only when something reads
-     it (:attr:`Exchange.decisions`, an INFO log line).
+   - ``judge`` (:class:`~cookiewarden.judging.Judge`): (Set-Cookie, host, https, granted
+     categories) → the clock-free judgement, and the same by the cookie's shape (name and
+     attributes) for a value never seen; raw values of a known shape are spliced (ASGI).
    - ``_responses``: (all Set-Cookie values of a response, host, https, granted) → what leaves,
      for responses whose every decision is clock-free, kept from their second sighting
      (``_seen_responses`` holds the hashes of those seen once).
@@ -61,24 +56,21 @@ from typing import TYPE_CHECKING, Final
 from .cache import (
     FACTS_CACHE_MAX,
     FACTS_KEY_MAX,
-    JUDGED_CACHE_MAX,
-    JUDGED_KEY_MAX,
-    RAW_SHAPE_MAX,
     REQUEST_CACHE_MAX,
     REQUEST_KEY_MAX,
     RESPONSE_CACHE_MAX,
-    SHAPE_CACHE_MAX,
     BoundedCache,
     RequestSide,
 )
 from .consent import CLOCK_SKEW, Consent, ConsentCodec
 from .cookies import deletion_header, parse_cookie_header, render_cookie_header
-from .decide import Action, Decision, Pending, Reason, RequestFacts, judge, revalue, value_free
+from .decide import Action, Decision, RequestFacts
 from .domains import canonical_host, is_ip, is_public_suffix, within
 from .errors import ConfigurationError
-from .exchange import NO_TALLY, Exchange, KeptResponse, Spliced, Tally, tally_value
+from .exchange import Exchange, KeptResponse, Spliced, Tally, tally_value
 from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
 from .hooks import is_required as ask_required
+from .judging import Judge
 from .policy import CONSENT_COOKIE, Policy
 from .sources import SOURCES, adopt
 
@@ -92,13 +84,9 @@ logger = logging.getLogger("cookiewarden")
 
 _FOREVER: Final = math.inf  # the end of what holds at any time
 
+
 # Only raw Set-Cookie values of printable ASCII (and tabs) are spliced: a control character
 # makes the parser reject the header whole, and other octets take the long way.
-# The octets of a plain raw value: tab and printable ASCII (deleting them leaves nothing).
-_PLAIN_RAW: Final = b"\t" + bytes(range(0x20, 0x7F))
-_RAW_WSP: Final = (b" ", b"\t")
-
-
 def refused_deletions(
     policy: Policy, names: Iterable[str], consent: Consent, *, secure: bool
 ) -> list[tuple[str, str, str]]:
@@ -271,15 +259,6 @@ class Engine:
         self._requests: BoundedCache[tuple[str | bytes, bool, bool, bool], RequestSide] = (
             BoundedCache(REQUEST_CACHE_MAX)
         )
-        self._judged: BoundedCache[
-            tuple[str, str, bool, frozenset[str]], tuple[Decision | Pending, Tally]
-        ] = BoundedCache(JUDGED_CACHE_MAX)
-        # The same for raw values as ASGI carries them, with what leaves already encoded; and
-        # whole responses whose every decision is independent of the clock.
-        self._judged_raw: BoundedCache[
-            tuple[bytes, str, bool, frozenset[str]],
-            tuple[Decision | Pending | Spliced, Tally, bytes | None],
-        ] = BoundedCache(JUDGED_CACHE_MAX)
         self._responses: BoundedCache[
             tuple[tuple[bytes, ...], str, bool, frozenset[str]], KeptResponse
         ] = BoundedCache(RESPONSE_CACHE_MAX)
@@ -303,15 +282,8 @@ class Engine:
             tuple[str | bytes, str, str, str | bytes | None, bool],
             tuple[RequestFacts, RequestSide],
         ] = BoundedCache(REQUEST_CACHE_MAX)
-        # (name, attributes, host, secure, granted) -> a judgement to revalue: see _judge.
-        self._shapes: BoundedCache[tuple[str, str, str, bool, frozenset[str]], Decision | Pending]
-        self._shapes = BoundedCache(SHAPE_CACHE_MAX)
-        # (raw name, raw attributes, host, secure, granted) -> (judgement, tally, head, tail):
-        # a raw ASCII value of that shape leaves as head + value + tail (see _decide_raw).
-        self._raw_shapes: BoundedCache[
-            tuple[bytes, bytes, str, bool, frozenset[str]],
-            tuple[Decision, Tally, bytes | None, bytes],
-        ] = BoundedCache(RAW_SHAPE_MAX)
+        # Judging Set-Cookie values, with its own caches (judging.py).
+        self.judge = Judge(policy, clock=clock, tally_of=self._tally_of)
         # A visitor without cookies: the consent is immutable, so one instance serves them all,
         # by (GPC, consent required).
         self._undecided = {
@@ -647,165 +619,9 @@ class Engine:
 
     def decide(self, header: str, consent: Consent, facts: RequestFacts) -> Decision:
         """Judge one Set-Cookie value, count it and log it. Never raises."""
-        decision, tally = self._decide(header, consent, facts)
+        decision, tally = self.judge.decide(header, consent, facts)
         self._record((decision,), (tally,))
         return decision
-
-    def _decide(self, header: str, consent: Consent, facts: RequestFacts) -> tuple[Decision, Tally]:
-        """The decision for one Set-Cookie value, and its tally; nothing recorded.
-
-        What :func:`~cookiewarden.decide.judge` concludes depends on the header, the host and
-        the granted categories alone, so it is cached under exactly those; a judgement that
-        waits for the clock (a :class:`~cookiewarden.decide.Pending`) is finished with the
-        time afresh on every use, so no decision that depends on the clock is ever reused.
-        """
-        key = (header, facts.host, facts.secure, consent.granted)
-        cached = self._judged.get(key)
-        if cached is None:
-            judged = self._judge(header, consent, facts)
-            if judged is None:
-                decision = _internal_error(header)
-                return decision, self._tally_of(decision)
-            cached = (judged, self._tally_of(judged) if type(judged) is Decision else NO_TALLY)
-            if len(header) <= JUDGED_KEY_MAX:
-                self._judged.put(key, cached)
-        judged, tally = cached
-        if type(judged) is Decision:
-            return judged, tally
-        decision = self._finish(judged, header)
-        return decision, self._tally_of(decision)
-
-    def _decide_raw(
-        self, raw: bytes, consent: Consent, facts: RequestFacts
-    ) -> tuple[Decision | Spliced, Tally, bytes | None, bool]:
-        """:meth:`_decide` for a raw value as ASGI carries it (UTF-8 with ``surrogateescape``).
-
-        A value never seen before, of a named ASCII cookie whose shape (raw name and attributes)
-        was judged before, is not parsed at all: what leaves is the judged header with this
-        value spliced in, and the decision is a :data:`Spliced` that :func:`decision_of` turns
-        into exactly what :func:`~cookiewarden.decide.revalue` (and so
-        :func:`~cookiewarden.decide.judge`) concludes, when something reads it.
-
-        :returns: the decision (or its :data:`Spliced` form), its tally, the header that leaves
-            already encoded (``None`` when dropped), and whether the decision holds at any time
-            (the clock played no part): only responses made of such decisions may be kept whole.
-        """
-        shape_key = None
-        # bytes.translate deletes in one C pass: three times faster than a regex search here.
-        if len(raw) <= JUDGED_KEY_MAX and not raw.translate(None, _PLAIN_RAW):
-            # Steps 1-5 of the parse as value_free takes them, on bytes: the name, the value
-            # (no whitespace to trim, or it goes the long way) and the attributes.
-            pair, _, attributes = raw.partition(b";")
-            name, equals, value = pair.partition(b"=")
-            if equals and value[:1] not in _RAW_WSP and value[-1:] not in _RAW_WSP:
-                shape_key = (name, attributes, facts.host, facts.secure, consent.granted)
-                shape = self._raw_shapes.get(shape_key)
-                if shape is not None:
-                    template, tally, head, tail = shape
-                    leaving = None if head is None else head + value + tail
-                    # Not kept by value: a splice costs little more than a lookup, and
-                    # values seen once (session ids) would only push repeated ones out.
-                    return (template, raw, value), tally, leaving, True
-        key = (raw, facts.host, facts.secure, consent.granted)
-        cached = self._judged_raw.get(key)
-        if cached is not None:
-            known = cached[0]
-            if not isinstance(known, Pending):
-                return known, cached[1], cached[2], True
-            decision = self._finish(known, raw.decode("utf-8", "surrogateescape"))
-            leaves = decision.header
-            return (
-                decision,
-                self._tally_of(decision),
-                None if leaves is None else leaves.encode("utf-8", "surrogateescape"),
-                False,
-            )
-        header = raw.decode("utf-8", "surrogateescape")
-        judged = self._judge(header, consent, facts)
-        if judged is None:
-            decision = _internal_error(header)
-            return decision, self._tally_of(decision), None, False
-        if type(judged) is not Decision:
-            if len(raw) <= JUDGED_KEY_MAX:
-                self._judged_raw.put(key, (judged, NO_TALLY, None))
-            decision = self._finish(judged, header)
-            judged_tally = self._tally_of(decision)
-        else:
-            decision, judged_tally = judged, self._tally_of(judged)
-        leaves = decision.header
-        encoded = None if leaves is None else leaves.encode("utf-8", "surrogateescape")
-        if decision is not judged:
-            return decision, judged_tally, encoded, False
-        if len(raw) <= JUDGED_KEY_MAX:
-            self._judged_raw.put(key, (judged, judged_tally, encoded))
-        if shape_key is not None:
-            self._keep_shape(shape_key, judged, judged_tally, value)
-        return judged, judged_tally, encoded, True
-
-    def _keep_shape(
-        self,
-        shape_key: tuple[bytes, bytes, str, bool, frozenset[str]],
-        judged: Decision,
-        tally: Tally,
-        value: bytes,
-    ) -> None:
-        """Remember how a raw value of this shape leaves: ``head + value + tail``.
-
-        Only for the judgement of a named, parsed cookie whose value is the raw one and whose
-        header renders ``name=value`` first (as :meth:`SetCookie.to_header` does): exactly the
-        judgements :func:`~cookiewarden.decide.revalue` accepts.
-        """
-        cookie = judged.cookie
-        if cookie is None or not cookie.name or cookie.value != value.decode("ascii"):
-            return
-        leaving = judged.header
-        if leaving is None:
-            self._raw_shapes.put(shape_key, (judged, tally, None, b""))
-            return
-        pair = f"{cookie.name}={cookie.value}"
-        if leaving.startswith(pair):
-            head = f"{cookie.name}=".encode("utf-8", "surrogateescape")
-            tail = leaving[len(pair) :].encode("utf-8", "surrogateescape")
-            self._raw_shapes.put(shape_key, (judged, tally, head, tail))
-
-    def _judge(
-        self, header: str, consent: Consent, facts: RequestFacts
-    ) -> Decision | Pending | None:
-        """:func:`~cookiewarden.decide.judge`, or ``None`` after logging an internal error.
-
-        A header that differs from one judged before only in the value of a named cookie is
-        judged by :func:`~cookiewarden.decide.revalue`, under a key that holds everything else
-        the judgement depends on.
-        """
-        try:
-            split = value_free(header)
-            if split is None:
-                return judge(header, policy=self.policy, consent=consent, facts=facts)
-            name, attributes, value = split
-            key = (name, attributes, facts.host, facts.secure, consent.granted)
-            template = self._shapes.get(key)
-            if template is not None:
-                return revalue(template, header, value)
-            judged = judge(header, policy=self.policy, consent=consent, facts=facts)
-            # A judgement of a parsed cookie is a template (a Pending stays one: revalued, it
-            # still reads the clock on every use).
-            parsed = isinstance(judged, Pending) or judged.cookie is not None
-            if parsed and len(header) <= JUDGED_KEY_MAX:
-                self._shapes.put(key, judged)
-            return judged
-        except Exception:  # pragma: no cover - a bug must never break the host app
-            logger.exception("cookiewarden: internal error judging a Set-Cookie; dropped")
-            return None
-
-    def _finish(self, judged: Decision | Pending, header: str) -> Decision:
-        """Finish a judgement with the time now (every time: it depends on the clock)."""
-        if isinstance(judged, Decision):
-            return judged
-        try:
-            return judged.finish(self.clock())
-        except Exception:  # pragma: no cover - a bug must never break the host app
-            logger.exception("cookiewarden: internal error judging a Set-Cookie; dropped")
-            return _internal_error(header)
 
     def _hooked(
         self, hook: DecisionHook, decision: Decision, tally: Tally, exchange: Exchange
@@ -1005,11 +821,6 @@ class Engine:
 
 
 _MISSING = object()
-
-
-def _internal_error(header: str) -> Decision:
-    """A bug must never break the host app: the header is dropped (the error was logged)."""
-    return Decision(Action.DROP, Reason.UNPARSEABLE, None, None, header, None)
 
 
 def _check_consent_domain(domain: object, policy: Policy) -> str | None:

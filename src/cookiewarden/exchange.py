@@ -148,7 +148,7 @@ class Exchange:
         engine = self.engine
         report_only = engine.options.report_only
         consent, facts = self.consent, self.facts
-        decide = engine._decide
+        decide = engine.judge.decide
         hook = engine.on_decision
         out: list[str] = []
         decisions: list[Decision] = []
@@ -297,7 +297,7 @@ class Exchange:
             leaving, decisions, tallies, changed = entry
             out = list(leaving)
         else:
-            decide = engine._decide_raw
+            decide = engine.judge.decide_raw
             out = []
             decisions_: list[Decision | Spliced] = []
             tallies_: list[Tally] = []
