@@ -49,7 +49,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from itertools import count
 from typing import TYPE_CHECKING, Final
 
@@ -65,14 +64,14 @@ from .cache import (
 from .consent import CLOCK_SKEW, Consent, ConsentCodec
 from .cookies import deletion_header, parse_cookie_header, render_cookie_header
 from .decide import Action, Decision, RequestFacts
-from .domains import canonical_host, is_ip, is_public_suffix, within
-from .errors import ConfigurationError
+from .domains import canonical_host, is_ip, within
 from .exchange import Exchange, KeptResponse, Spliced, Tally, tally_value
 from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
 from .hooks import is_required as ask_required
 from .judging import Judge
+from .options import check_options
 from .policy import CONSENT_COOKIE, Policy
-from .sources import SOURCES, adopt
+from .sources import adopt
 
 if TYPE_CHECKING:
     from .endpoints import EndpointRequest, EndpointResponse
@@ -141,16 +140,6 @@ def forwarded_value(value: str | None, trusted: int) -> str | None:
     return parts[-trusted] or None
 
 
-@dataclass(frozen=True, slots=True)
-class _Options:
-    report_only: bool
-    consent_path: str
-    filter_request_cookies: bool
-    clear_refused: bool
-    secure_consent_cookie: bool | None
-    trusted_proxies: int
-
-
 class Engine:
     """The sans-I/O heart of the middleware: one instance per wrapped app.
 
@@ -199,49 +188,34 @@ class Engine:
         consent_sources: Sequence[str] = ("cookiewarden",),
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not isinstance(policy, Policy):
-            raise ConfigurationError("policy", "expected a cookiewarden.Policy")
-        if isinstance(secret_keys, str):
-            raise ConfigurationError("secret_keys", "expected a list of strings, newest last")
-        if (
-            not consent_path.startswith("/")
-            or consent_path.endswith("/")
-            or any(c in consent_path for c in "?#; ")
-        ):
-            raise ConfigurationError(
-                "consent_path", f"must be an absolute path like '/_consent', got {consent_path!r}"
-            )
-        if not isinstance(trusted_proxies, int) or trusted_proxies < 0:
-            raise ConfigurationError("trusted_proxies", "must be a whole number ≥ 0")
-        for option, hook in (("consent_required", consent_required), ("on_decision", on_decision)):
-            if hook is not None and not callable(hook):
-                raise ConfigurationError(option, "expected a callable or None")
-        self.consent_required = consent_required
-        self.on_decision = on_decision
-        #: Whether the adapters must pass the request headers (a hook wants them).
-        self.wants_headers = consent_required is not None or on_decision is not None
-        self.consent_cookie_domain = _check_consent_domain(consent_cookie_domain, policy)
-        self.consent_sources = _check_sources(consent_sources)
-        self._adopting = len(self.consent_sources) > 1
-        self._required_by_mode = policy.mode == "opt-in"
-        self._blocks_unknown = policy.unknown == "block"
-        self.policy = policy
-        self.codec = ConsentCodec(policy, list(secret_keys))
-        self.options = _Options(
+        self.options = check_options(
+            policy,
+            secret_keys,
             report_only=report_only,
             consent_path=consent_path,
             filter_request_cookies=filter_request_cookies,
             clear_refused=clear_refused,
             secure_consent_cookie=secure_consent_cookie,
             trusted_proxies=trusted_proxies,
+            consent_log=consent_log,
+            consent_required=consent_required,
+            on_decision=on_decision,
+            consent_cookie_domain=consent_cookie_domain,
+            consent_sources=consent_sources,
         )
+        self.consent_required = consent_required
+        self.on_decision = on_decision
+        #: Whether the adapters must pass the request headers (a hook wants them).
+        self.wants_headers = consent_required is not None or on_decision is not None
+        self.consent_cookie_domain = self.options.consent_cookie_domain
+        self.consent_sources = self.options.consent_sources
+        self._adopting = len(self.consent_sources) > 1
+        self._required_by_mode = policy.mode == "opt-in"
+        self._blocks_unknown = policy.unknown == "block"
+        self.policy = policy
+        self.codec = ConsentCodec(policy, list(secret_keys))
         self.clock = clock
         self.inject_banner = inject_banner
-        if consent_log is not None and not isinstance(consent_log, str):
-            if not all(hasattr(consent_log, m) for m in ("write", "get", "since", "close")):
-                raise ConfigurationError("consent_log", "expected a URL, a RecordSink or None")
-        elif isinstance(consent_log, str):
-            _check_sink_url(consent_log)
         self._consent_log = consent_log
         self._sink: RecordSink | None = None if isinstance(consent_log, str) else consent_log
         self._sink_lock = threading.Lock()
@@ -821,60 +795,3 @@ class Engine:
 
 
 _MISSING = object()
-
-
-def _check_consent_domain(domain: object, policy: Policy) -> str | None:
-    """``consent_cookie_domain``, canonical; refused at start-up where no browser would store a
-    cookie (a public suffix, an IP address) or where the policy forbids it (``root_domain``)."""
-    if domain is None:
-        return None
-    if not isinstance(domain, str) or not domain.strip(". "):
-        raise ConfigurationError("consent_cookie_domain", "expected a domain such as 'example.com'")
-    canonical = canonical_host(domain.strip().lstrip("."))
-    if not canonical or is_ip(canonical) or ":" in domain:
-        raise ConfigurationError(
-            "consent_cookie_domain", f"{domain!r} must be a domain name, not an address"
-        )
-    if is_public_suffix(canonical):
-        raise ConfigurationError(
-            "consent_cookie_domain",
-            f"{domain!r} is a public suffix: browsers refuse cookies for it;"
-            " use your registrable domain such as 'example.co.uk'",
-        )
-    root = policy.root_domain
-    if root is not None and not within(canonical, root):
-        raise ConfigurationError(
-            "consent_cookie_domain", f"{domain!r} is outside the policy's root_domain {root!r}"
-        )
-    return canonical
-
-
-def _check_sources(sources: object) -> tuple[str, ...]:
-    """``consent_sources``: known names, no repeats, ``"cookiewarden"`` among them."""
-    if isinstance(sources, str) or not isinstance(sources, Sequence):
-        raise ConfigurationError(
-            "consent_sources", 'expected a list such as ["cookiewarden", "cookieconsent"]'
-        )
-    names = tuple(sources)
-    for name in names:
-        if name not in SOURCES:
-            raise ConfigurationError(
-                "consent_sources", f"unknown source {name!r}; known: {', '.join(SOURCES)}"
-            )
-    if len(set(names)) != len(names):
-        raise ConfigurationError("consent_sources", "a source is listed twice")
-    if "cookiewarden" not in names:
-        raise ConfigurationError(
-            "consent_sources",
-            "must include 'cookiewarden': the signed consent cookie always counts, first",
-        )
-    return names
-
-
-def _check_sink_url(url: str) -> None:
-    """Refuse a ``consent_log`` URL no sink understands, at start-up rather than on first use."""
-    scheme = url.split(":", 1)[0].lower() if "://" in url else ""
-    if scheme not in ("", "sqlite", "postgresql", "postgres"):
-        raise ConfigurationError(
-            "consent_log", f"unsupported URL {url!r}: use sqlite:///path.db or postgresql://..."
-        )
