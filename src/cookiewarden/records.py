@@ -282,7 +282,7 @@ class SQLiteSink:
     :raises sqlite3.Error: from any method, when the file cannot be opened or written: the
         record is then *not* stored.
 
-    >>> with SQLiteSink("consent.db") as sink:
+    >>> with SQLiteSink("consent.db") as sink:  # doctest: +SKIP
     ...     sink.write(record)
     """
 
