@@ -8,6 +8,7 @@ Run from the repository root (only the ``test`` extra is needed)::
     python benchmarks/overhead.py --json          # the same numbers as JSON
     python benchmarks/overhead.py --server        # uvicorn + a load generator, requests per second
     python benchmarks/overhead.py --memory        # 1,000,000 distinct cookies: memory stays flat
+    python benchmarks/overhead.py --example       # the --server app in-process: µs per request
 
 Method (in-process mode): every variant is an app called directly, with a prebuilt ASGI scope
 (trivial ``receive``/``send`` coroutines) or a prebuilt WSGI environ, so no HTTP client is
@@ -824,34 +825,49 @@ def memory(args: argparse.Namespace) -> int:
 # -- --server -------------------------------------------------------------------------------
 
 
-def serve(kind: str) -> None:
-    """Child process: the FastAPI example under uvicorn, on a free loopback port."""
-    import uvicorn
-
+def example_app(kind: str) -> Any:
+    """The FastAPI example: bare, with a send-wrapping middleware, or with cookiewarden."""
     os.environ["COOKIEWARDEN_SECRET"] = SECRET
     os.environ.pop("COOKIEWARDEN_CONSENT_LOG", None)
     from examples import fastapi_app
 
     if kind == "cookiewarden":
-        app = fastapi_app.create_app(consent_log=None)
-    else:
-        from fastapi import FastAPI
+        return fastapi_app.create_app(consent_log=None)
+    from fastapi import FastAPI
 
-        app = FastAPI(title="bare")
-        app.include_router(fastapi_app.router)
-        if kind == "wrapper":  # the floor: a pure ASGI middleware that wraps send, nothing else
+    app = FastAPI(title="bare")
+    app.include_router(fastapi_app.router)
+    if kind == "wrapper":  # the floor: a pure ASGI middleware that wraps send, nothing else
 
-            class SendWrapper:
-                def __init__(self, app: Any) -> None:
-                    self.app = app
+        class SendWrapper:
+            def __init__(self, app: Any) -> None:
+                self.app = app
 
-                async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-                    async def wrapped(message: Any) -> None:
-                        await send(message)
+            async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+                async def wrapped(message: Any) -> None:
+                    await send(message)
 
-                    await self.app(scope, receive, wrapped)
+                await self.app(scope, receive, wrapped)
 
-            app.add_middleware(SendWrapper)
+        app.add_middleware(SendWrapper)
+    return app
+
+
+def example_cookie() -> str:
+    """What every request to the example carries: a session and a consent to everything."""
+    from examples import fastapi_app
+
+    policy = fastapi_app.POLICY
+    codec = ConsentCodec(policy, [SECRET])
+    consent = choose(policy, [], gpc=False, accept_all=True, method="banner", now=time.time())
+    return f"sessionid=abc; cw_consent={codec.dumps(consent)}"
+
+
+def serve(kind: str) -> None:
+    """Child process: the FastAPI example under uvicorn, on a free loopback port."""
+    import uvicorn
+
+    app = example_app(kind)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit it: without it, loopback requests wait on delayed ACKs
@@ -961,12 +977,7 @@ def _wait_for_port(port: int) -> None:
 
 
 def server_mode(args: argparse.Namespace) -> int:
-    from examples import fastapi_app
-
-    policy = fastapi_app.POLICY
-    codec = ConsentCodec(policy, [SECRET])
-    consent = choose(policy, [], gpc=False, accept_all=True, method="banner", now=time.time())
-    cookie = f"sessionid=abc; cw_consent={codec.dumps(consent)}"
+    cookie = example_cookie()
     generator = "wrk" if shutil.which("wrk") and not args.python_client else "python"
     print(
         f"FastAPI example under uvicorn on 127.0.0.1, load from {generator} "
@@ -1013,6 +1024,45 @@ def server_mode(args: argparse.Namespace) -> int:
     return 0 if met or args.quick else 1
 
 
+def example_mode(args: argparse.Namespace) -> int:
+    """The ``--server`` app in-process: what cookiewarden adds to each request of the FastAPI
+    example, without a server or a load generator to blur it. No target: this explains the
+    server ratio (the example sets three never-seen cookie values on every response)."""
+    apps = {kind: example_app(kind) for kind in ("bare", "wrapper", "cookiewarden")}
+    scope = asgi_scope("/", example_cookie())
+    scope["scheme"] = "http"
+    batch = [scope] * args.batch
+    samples: dict[str, list[float]] = {kind: [] for kind in apps}
+    loop = asyncio.new_event_loop()
+    order = list(apps)
+    rng = random.Random(12345)
+    try:
+        for round_number in range(args.rounds + args.warmup):
+            rng.shuffle(order)
+            for kind in order:
+                elapsed = loop.run_until_complete(asgi_batch(apps[kind], batch))
+                if round_number >= args.warmup:
+                    samples[kind].append(elapsed / len(batch) / 1000.0)
+    finally:
+        loop.close()
+    bare = samples["bare"]
+    print(
+        f"FastAPI example in-process (its sync route runs in a threadpool), {args.rounds} rounds"
+        f" x {args.batch} requests per variant, medians"
+    )
+    print(f"{'variant':<32} {'µs/req':>8} {'added µs':>9} {'bare ÷ variant':>15}")
+    rows = {}
+    for kind in apps:
+        added = _median([v - b for v, b in zip(samples[kind], bare, strict=True)])
+        ratio = _median([b / v for v, b in zip(samples[kind], bare, strict=True)])
+        rows[kind] = {"us": _median(samples[kind]), "added_us": added, "ratio": ratio}
+        print(f"{kind:<32} {rows[kind]['us']:8.1f} {added:9.2f} {ratio:15.3f}")
+    print("bare ÷ variant: the throughput ratio a server would see if nothing else cost anything")
+    if args.json:
+        print(json.dumps(rows))
+    return 0
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 
@@ -1030,6 +1080,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=2, help="--server: seconds per wrk run")
     parser.add_argument("--server-rounds", type=int, default=15, help="--server: runs per variant")
     parser.add_argument("--python-client", action="store_true", help="--server: not wrk")
+    parser.add_argument("--example", action="store_true", help="the --server app, in-process")
     parser.add_argument("--memory", action="store_true", help="1,000,000 distinct cookies")
     parser.add_argument("--count", type=int, default=1_000_000, help="--memory: requests")
     parser.add_argument("--memory-limit-mib", type=float, default=16.0, help="--memory: bound")
@@ -1054,6 +1105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return server_mode(args)
     if args.memory:
         return memory(args)
+    if args.example:
+        return example_mode(args)
     return in_process(args)
 
 

@@ -53,3 +53,11 @@ def test_quick_json_names_every_variant_and_target() -> None:
     keys = {row["key"] for row in data["asgi"]["rows"]}
     assert {"bare", "wrapper", "peer", "a", "b", "c", "d", "e"} <= keys
     assert {t["key"] for t in data["targets"]} >= {"asgi.a.ratio", "asgi.b.vs_peer"}
+
+
+def test_quick_example_run_prints_the_in_process_table() -> None:
+    result = run("--example")
+    assert result.returncode == 0, result.stderr
+    assert "FastAPI example in-process" in result.stdout
+    for kind in ("bare", "wrapper", "cookiewarden"):
+        assert f"\n{kind} " in result.stdout
