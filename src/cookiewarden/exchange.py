@@ -297,20 +297,9 @@ class Exchange:
             leaving, decisions, tallies, changed = entry
             out = list(leaving)
         else:
-            decide = engine.judge.decide_raw
-            out = []
-            decisions_: list[Decision | Spliced] = []
-            tallies_: list[Tally] = []
-            steady = True
-            for raw in values:
-                decision, tally, leaves, clock_free = decide(raw, consent, facts)
-                decisions_.append(decision)
-                tallies_.append(tally)
-                steady = steady and clock_free
-                if report_only:
-                    out.append(raw)
-                elif leaves is not None:
-                    out.append(leaves)
+            decisions_, tallies_, out, steady = engine.judge.decide_raws(
+                values, consent, facts, report_only=report_only
+            )
             decisions, tallies, changed = decisions_, tallies_, True
             if steady and sum(map(len, values)) <= RESPONSE_KEY_MAX:
                 seen = hash(response_key)

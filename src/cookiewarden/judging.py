@@ -22,7 +22,7 @@ Rules:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from .cache import JUDGED_CACHE_MAX, JUDGED_KEY_MAX, RAW_SHAPE_MAX, SHAPE_CACHE_MAX, BoundedCache
@@ -112,38 +112,89 @@ class Judge:
     ) -> tuple[Decision | Spliced, Tally, bytes | None, bool]:
         """:meth:`decide` for a raw value as ASGI carries it (UTF-8 with ``surrogateescape``).
 
+        :returns: the decision (or its :data:`Spliced` form), its tally, the header that leaves
+            already encoded (``None`` when dropped), and whether the decision holds at any time.
+        """
+        decisions, tallies, leaving, steady = self.decide_raws((raw,), consent, facts)
+        return decisions[0], tallies[0], leaving[0] if leaving else None, steady
+
+    def decide_raws(
+        self,
+        values: Iterable[bytes],
+        consent: Consent,
+        facts: RequestFacts,
+        *,
+        report_only: bool = False,
+    ) -> tuple[list[Decision | Spliced], list[Tally], list[bytes], bool]:
+        """:meth:`decide` for the raw values of one response, in order.
+
         A value never seen before, of a named ASCII cookie whose shape (raw name and attributes)
         was judged before, is not parsed at all: what leaves is the judged header with this
         value spliced in, and the decision is a :data:`Spliced` that :func:`decision_of` turns
         into exactly what :func:`~cookiewarden.decide.revalue` (and so
         :func:`~cookiewarden.decide.judge`) concludes, when something reads it.
 
-        :returns: the decision (or its :data:`Spliced` form), its tally, the header that leaves
-            already encoded (``None`` when dropped), and whether the decision holds at any time
-            (the clock played no part): only responses made of such decisions may be kept whole.
+        :param report_only: what leaves is every value as it came.
+        :returns: the decisions (some in their :data:`Spliced` form), their tallies, the headers
+            that leave already encoded (the dropped ones left out), and whether every decision
+            holds at any time (the clock played none): only such responses may be kept whole.
         """
-        shape_key = None
-        # bytes.translate deletes in one C pass: three times faster than a regex search here.
-        if len(raw) <= JUDGED_KEY_MAX and not raw.translate(None, _PLAIN_RAW):
-            # Steps 1-5 of the parse as value_free takes them, on bytes: the name, the value
-            # (no whitespace to trim, or it goes the long way) and the attributes.
-            pair, _, attributes = raw.partition(b";")
-            name, equals, value = pair.partition(b"=")
-            if equals and value[:1] not in _RAW_WSP and value[-1:] not in _RAW_WSP:
-                shape_key = (name, attributes, facts.host, facts.secure, consent.granted)
-                shape = self._raw_shapes.get(shape_key)
-                if shape is not None:
-                    template, tally, head, tail = shape
-                    leaving = None if head is None else head + value + tail
-                    # Not kept by value: a splice costs little more than a lookup, and
-                    # values seen once (session ids) would only push repeated ones out.
-                    return (template, raw, value), tally, leaving, True
+        host, secure, granted = facts.host, facts.secure, consent.granted
+        shapes = self._raw_shapes
+        decisions: list[Decision | Spliced] = []
+        tallies: list[Tally] = []
+        leaving: list[bytes] = []
+        steady = True
+        for raw in values:
+            shape_key = value = None
+            # bytes.translate deletes in one C pass: three times faster than a regex search.
+            if len(raw) <= JUDGED_KEY_MAX and not raw.translate(None, _PLAIN_RAW):
+                # Steps 1-5 of the parse as value_free takes them, on bytes: the name, the
+                # value (no whitespace to trim, or it goes the long way) and the attributes.
+                pair, _, attributes = raw.partition(b";")
+                name, equals, value = pair.partition(b"=")
+                if equals and value[:1] not in _RAW_WSP and value[-1:] not in _RAW_WSP:
+                    shape_key = (name, attributes, host, secure, granted)
+                    shape = shapes.get(shape_key)
+                    if shape is not None:
+                        # Not kept by value: a splice costs little more than a lookup, and
+                        # values seen once (session ids) would only push repeated ones out.
+                        template, tally, head, tail = shape
+                        decisions.append((template, raw, value))
+                        tallies.append(tally)
+                        if report_only:
+                            leaving.append(raw)
+                        elif head is not None:
+                            leaving.append(head + value + tail)
+                        continue
+            decision, tally, leaves, clock_free = self._judge_raw(
+                raw, shape_key, value, consent, facts
+            )
+            decisions.append(decision)
+            tallies.append(tally)
+            steady = steady and clock_free
+            if report_only:
+                leaving.append(raw)
+            elif leaves is not None:
+                leaving.append(leaves)
+        return decisions, tallies, leaving, steady
+
+    def _judge_raw(
+        self,
+        raw: bytes,
+        shape_key: tuple[bytes, bytes, str, bool, frozenset[str]] | None,
+        value: bytes | None,
+        consent: Consent,
+        facts: RequestFacts,
+    ) -> tuple[Decision, Tally, bytes | None, bool]:
+        """A raw value no known shape splices: by its own cache, else judged (and its shape
+        kept, under ``shape_key``, for the values that follow)."""
         key = (raw, facts.host, facts.secure, consent.granted)
         cached = self._judged_raw.get(key)
         if cached is not None:
             known = cached[0]
             if not isinstance(known, Pending):
-                return known, cached[1], cached[2], True
+                return known, cached[1], cached[2], True  # type: ignore[return-value]
             decision = self._finish(known, raw.decode("utf-8", "surrogateescape"))
             leaves = decision.header
             return (
@@ -170,7 +221,7 @@ class Judge:
             return decision, judged_tally, encoded, False
         if len(raw) <= JUDGED_KEY_MAX:
             self._judged_raw.put(key, (judged, judged_tally, encoded))
-        if shape_key is not None:
+        if shape_key is not None and value is not None:
             self._keep_shape(shape_key, judged, judged_tally, value)
         return judged, judged_tally, encoded, True
 
