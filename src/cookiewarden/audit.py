@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import importlib
 import inspect
-import io
 import json
 import logging
 import os
@@ -34,13 +33,21 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
-from urllib.parse import unquote_to_bytes, urlsplit
 
 from .consent import Consent, ConsentCodec, choose
 from .decide import Decision, Reason, RequestFacts, decide
 from .declaration import human_duration
 from .errors import CookieWardenError
 from .explain import category_label, describe, requested_lifetime
+from .inprocess import (
+    AppFailed,
+    Reply,
+    StartupFailed,
+    asgi_get,
+    asgi_lifespan,
+    split_path,
+    wsgi_get,
+)
 from .policy import CONSENT_COOKIE, Policy
 from .setcookie import parse_set_cookie
 
@@ -78,7 +85,6 @@ _PROBLEMS = frozenset(
 )
 #: The two visitors, as (key in the report, words in the text), in the order they are requested.
 VISITORS = (("no_consent", "no consent"), ("accepted_all", "accepted all"))
-_REQUEST_TIMEOUT = 30.0
 
 
 class AuditError(CookieWardenError):
@@ -218,169 +224,6 @@ def _is_ours(cls: object, ours: type) -> bool:
     return isinstance(cls, type) and issubclass(cls, ours)
 
 
-# -- one GET, in-process ------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Reply:
-    status: int
-    set_cookies: list[str]
-
-
-class _AppFailed(Exception):
-    """The audited app raised or answered with a server error."""
-
-
-def _split(path: str) -> tuple[str, str]:
-    parts = urlsplit(path)
-    return parts.path or "/", parts.query
-
-
-def _why(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-async def _asgi_lifespan(app: Any, state: dict[str, Any]) -> Callable[[], Any] | None:
-    """Run the app's lifespan startup; return its shutdown, or ``None`` if it has none."""
-    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": state}
-    task = asyncio.ensure_future(app(scope, to_app.get, from_app.put))
-    await to_app.put({"type": "lifespan.startup"})
-    reply = asyncio.ensure_future(from_app.get())
-    await asyncio.wait({task, reply}, timeout=_REQUEST_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
-    if not reply.done():
-        # The app returned or raised without starting up: it has no lifespan (uvicorn's "auto").
-        reply.cancel()
-        if not task.done():
-            task.cancel()
-        elif not task.cancelled():
-            task.exception()  # retrieved, so asyncio does not log it
-        return None
-    message = reply.result()
-    if message["type"] == "lifespan.startup.failed":
-        raise AuditError(f"the app's startup failed: {message.get('message') or 'no message'}")
-
-    async def shutdown() -> None:
-        await to_app.put({"type": "lifespan.shutdown"})
-        with contextlib.suppress(Exception):  # a failing shutdown does not change the audit
-            await asyncio.wait_for(task, _REQUEST_TIMEOUT)
-
-    return shutdown
-
-
-async def _asgi_get(
-    app: Any, path: str, headers: list[tuple[str, str]], https: bool, state: dict[str, Any]
-) -> _Reply:
-    route, query = _split(path)
-    host = dict(headers)["host"]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "https" if https else "http",
-        "path": unquote_to_bytes(route).decode("utf-8", "replace"),
-        "raw_path": route.encode("ascii", "replace"),
-        "query_string": query.encode("ascii", "replace"),
-        "root_path": "",
-        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        "client": ("127.0.0.1", 50000),
-        "server": (host, 443 if https else 80),
-        "state": state,
-    }
-    finished = asyncio.Event()
-    asked = False
-    reply: list[_Reply] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal asked
-        if not asked:
-            asked = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await finished.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start" and not reply:
-            cookies = [
-                bytes(v).decode("utf-8", "surrogateescape")
-                for k, v in message.get("headers", ())
-                if bytes(k).lower() == b"set-cookie"
-            ]
-            reply.append(_Reply(int(message["status"]), cookies))
-        elif message["type"] == "http.response.body" and not message.get("more_body", False):
-            finished.set()
-
-    try:
-        await asyncio.wait_for(app(scope, receive, send), _REQUEST_TIMEOUT)
-    except TimeoutError:
-        raise _AppFailed(f"did not answer within {_REQUEST_TIMEOUT:.0f} s") from None
-    except Exception as exc:
-        raise _AppFailed(f"raised {_why(exc)}") from None
-    finally:
-        finished.set()
-    if not reply:
-        raise _AppFailed("returned without sending a response")
-    return reply[0]
-
-
-def _wsgi_get(app: Any, path: str, headers: list[tuple[str, str]], https: bool) -> _Reply:
-    route, query = _split(path)
-    host = dict(headers)["host"]
-    errors = io.StringIO()
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(route).decode("latin-1"),
-        "QUERY_STRING": query,
-        "SERVER_NAME": host,
-        "SERVER_PORT": "443" if https else "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "https" if https else "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": errors,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    for name, value in headers:
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    reply: list[_Reply] = []
-
-    def start_response(
-        status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Any:
-        cookies = [
-            v.encode("latin-1").decode("utf-8", "surrogateescape")
-            for k, v in response_headers
-            if k.lower() == "set-cookie"
-        ]
-        reply[:] = [_Reply(int(status.split(None, 1)[0]), cookies)]
-        return lambda data: None
-
-    try:
-        body = app(environ, start_response)
-        try:
-            for _chunk in body:
-                pass
-        finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-    except Exception as exc:
-        raise _AppFailed(f"raised {_why(exc)}") from None
-    if not reply:
-        raise _AppFailed("returned without calling start_response")
-    if reply[0].status >= 500:
-        lines = [line for line in errors.getvalue().splitlines() if line.strip()]
-        if lines:
-            raise _AppFailed(f"answered {reply[0].status}: {lines[-1].strip()}")
-    return reply[0]
-
-
 def _with_consent(app: Any, consent: Consent) -> Callable[..., Any]:
     """Give a WSGI app the visitor's consent where the middleware would put it."""
 
@@ -448,7 +291,7 @@ class Report:
                 key = base if n == 1 else f"{base}#{n}"
                 entry = seen.setdefault(key, _Seen(key, decision.name))
                 entry.decisions[visitor] = decision
-        facts = RequestFacts(host=self.host, secure=self.https, path=_split(path)[0])
+        facts = RequestFacts(host=self.host, secure=self.https, path=split_path(path)[0])
         cookies = [self._cookie(path, entry, facts) for entry in seen.values()]
         self.cookies += len(cookies)
         self.paths.append(
@@ -562,15 +405,15 @@ class _Runner:
         if len(self.paths) > 3:
             self.notify(f"[{i}/{len(self.paths)}] GET {path}")
 
-    def failed(self, path: str, exc: _AppFailed) -> NoReturn:
+    def failed(self, path: str, exc: AppFailed) -> NoReturn:
         detail = str(exc)
         if self.capture.last and detail.startswith("answered") and ":" not in detail:
             detail += f": {self.capture.last}"
         raise AuditError(f"GET {path} {detail}", path=path)
 
-    def collect(self, path: str, replies: dict[str, _Reply]) -> None:
+    def collect(self, path: str, replies: dict[str, Reply]) -> None:
         report = self.report
-        facts = RequestFacts(host=report.host, secure=report.https, path=_split(path)[0])
+        facts = RequestFacts(host=report.host, secure=report.https, path=split_path(path)[0])
         decisions = {
             visitor: [
                 decide(
@@ -586,14 +429,17 @@ class _Runner:
         }
         status = max(reply.status for reply in replies.values())
         if status >= 500:
-            self.failed(path, _AppFailed(f"answered {status}"))
+            self.failed(path, AppFailed(f"answered {status}"))
         if status >= 400:
             self.notify(f"warning: GET {path} answered {status}")
         report.add(path, {v: r.status for v, r in replies.items()}, decisions)
 
     async def run_asgi(self) -> None:
         state: dict[str, Any] = {}
-        shutdown = await _asgi_lifespan(self.app, state)
+        try:
+            shutdown = await asgi_lifespan(self.app, state)
+        except StartupFailed as exc:
+            raise AuditError(str(exc)) from None
         try:
             for i, path in enumerate(self.paths, 1):
                 self.progress(i, path)
@@ -602,10 +448,10 @@ class _Runner:
                     headers = _request_headers(self.report.host, cookie)
                     request_state = {**state, "consent": consent}
                     try:
-                        replies[visitor] = await _asgi_get(
+                        replies[visitor] = await asgi_get(
                             self.app, path, headers, self.report.https, request_state
                         )
-                    except _AppFailed as exc:
+                    except AppFailed as exc:
                         self.failed(path, exc)
                 self.collect(path, replies)
         finally:
@@ -620,8 +466,8 @@ class _Runner:
                 headers = _request_headers(self.report.host, cookie)
                 app = _with_consent(self.app, consent)
                 try:
-                    replies[visitor] = _wsgi_get(app, path, headers, self.report.https)
-                except _AppFailed as exc:
+                    replies[visitor] = wsgi_get(app, path, headers, self.report.https)
+                except AppFailed as exc:
                     self.failed(path, exc)
             self.collect(path, replies)
 
