@@ -456,28 +456,32 @@ class Engine:
             ASGI carries (decoded only when the request was not seen before).
         :raises TypeError: the engine has a hook (use :meth:`begin` with the headers).
         """
+        key = (host, scheme, path, cookie_header, gpc)
+        plan = self._plans.get(key)  # filled only below, so never for an engine with hooks
+        if plan is not None:
+            facts, side = plan
+            if side.valid_until == _FOREVER or side.valid_from <= self.clock() < side.valid_until:
+                if side.cleared:
+                    self._log_cleared(side.cleared)
+                return Exchange(
+                    self,
+                    facts,
+                    side.consent,
+                    side.app_cookie_header,
+                    side.deletions,
+                    self._required_by_mode,
+                )
         if self.wants_headers:
             raise TypeError("begin_request() is for an engine without hooks; use begin()")
-        key = (host, scheme, path, cookie_header, gpc)
-        plan = self._plans.get(key)
-        if plan is not None:
-            side = plan[1]
-            if side.valid_until != _FOREVER and not (
-                side.valid_from <= self.clock() < side.valid_until
-            ):
-                plan = None
-        if plan is None:
-            host_text = host.decode("utf-8", "surrogateescape") if type(host) is bytes else host
-            facts = self.facts(host_text, scheme, path)  # type: ignore[arg-type]
-            side, steady = self._side(cookie_header, gpc, facts.secure, self._required_by_mode)
-            plan = (facts, side)
-            if (
-                steady
-                and len(host) + len(path) <= FACTS_KEY_MAX
-                and (cookie_header is None or len(cookie_header) <= REQUEST_KEY_MAX)
-            ):
-                self._plans.put(key, plan)
-        facts, side = plan
+        host_text = host.decode("utf-8", "surrogateescape") if type(host) is bytes else host
+        facts = self.facts(host_text, scheme, path)  # type: ignore[arg-type]
+        side, steady = self._side(cookie_header, gpc, facts.secure, self._required_by_mode)
+        if (
+            steady
+            and len(host) + len(path) <= FACTS_KEY_MAX
+            and (cookie_header is None or len(cookie_header) <= REQUEST_KEY_MAX)
+        ):
+            self._plans.put(key, (facts, side))
         if side.cleared:
             self._log_cleared(side.cleared)
         return Exchange(

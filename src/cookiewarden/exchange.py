@@ -193,20 +193,13 @@ class Exchange:
         were kept whole (see :meth:`response_headers_raw`).
         """
         engine = self.engine
-        if type(headers) is not list and type(headers) is not tuple:
-            headers = list(headers)  # type: ignore[assignment]  # read twice below
+        pairs: tuple[Any, ...] = tuple(headers)  # read twice below, whatever iterable it was
         key = None
         if engine.on_decision is None and not self._decisions:
             facts = self.facts
             try:
-                key = (
-                    tuple(headers),
-                    facts.host,
-                    facts.secure,
-                    self.consent.granted,
-                    self.deletions,
-                )
-                known = engine._header_lists.get(key)  # type: ignore[arg-type]
+                key = (pairs, facts.host, facts.secure, self.consent.granted, self.deletions)
+                known = engine._header_lists.get(key)
             except TypeError:  # header pairs as lists: not hashable, nothing to look up
                 key = known = None
             if known is not None:
@@ -224,7 +217,7 @@ class Exchange:
         out: list[tuple[bytes, bytes]] = []  # every other header, in order
         first = -1  # where the first Set-Cookie was, among the other headers
         size = 0
-        for header in headers:
+        for header in pairs:
             name = header[0]
             size += len(name) + len(header[1])
             if name == _SET_COOKIE or (len(name) == 10 and name.lower() == _SET_COOKIE):
@@ -241,7 +234,7 @@ class Exchange:
                 if key is not None and size <= HEADERS_KEY_MAX:
                     seen = hash(key)
                     if seen in engine._seen_responses:
-                        engine._header_lists.put(key, _UNCHANGED)  # type: ignore[arg-type]
+                        engine._header_lists.put(key, _UNCHANGED)
                     else:
                         engine._seen_responses.put(seen, None)
                 return None
@@ -253,7 +246,7 @@ class Exchange:
             and entry is not None
             and size + sum(map(len, self.deletions)) <= HEADERS_KEY_MAX
         ):
-            engine._header_lists.put(key, (tuple(out), *entry[1:]))  # type: ignore[arg-type]
+            engine._header_lists.put(key, (tuple(out), *entry[1:]))
         return out
 
     def fail_closed(self, headers: Iterable[tuple[Any, Any]] | Iterable[list[Any]]) -> list[Any]:
