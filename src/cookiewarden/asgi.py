@@ -143,6 +143,15 @@ class CookieWarden:
             # synchronous, so no extra coroutine is made for every message of every response.
             if message["type"] in _START_TYPES:
                 headers = message.get("headers")
+                if headers is not None:
+                    # No header name of ten octets: no Set-Cookie, so no lookup at all unless
+                    # deletions are due (the common response that sets nothing).
+                    for header in headers:
+                        if len(header[0]) == 10:
+                            break
+                    else:
+                        if not exchange.has_work:
+                            return send(message)
                 if headers is not None or exchange.has_work:
                     try:
                         new_headers = exchange.rewrite_raw_headers(headers or ())

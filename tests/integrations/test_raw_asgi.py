@@ -354,6 +354,21 @@ class TestHeaders:
         start = run(wrap(app_sending(headers)))[0]
         assert start["headers"] == headers
 
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            pytest.param([(b"content-type", b"text/plain")], id="no-ten-octet-name"),
+            pytest.param([(b"connection", b"close"), (b"x-a", b"1")], id="connection"),
+            pytest.param([], id="empty"),
+        ],
+    )
+    def test_response_without_set_cookie_gains_due_deletions_last(
+        self, wrap: Any, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        assert run(wrap(app_sending(headers)))[0]["headers"] == headers
+        clearing = run(wrap(app_sending(headers)), cookie=b"lang=fr")[0]
+        assert clearing["headers"] == [*headers, (b"set-cookie", deletion("lang").encode())]
+
     def test_start_without_headers_key_gains_only_due_deletions(self, wrap: Any) -> None:
         async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": "http.response.start", "status": 204})
