@@ -84,8 +84,6 @@ logger = logging.getLogger("cookiewarden")
 _FOREVER: Final = math.inf  # the end of what holds at any time
 
 
-# Only raw Set-Cookie values of printable ASCII (and tabs) are spliced: a control character
-# makes the parser reject the header whole, and other octets take the long way.
 def refused_deletions(
     policy: Policy, names: Iterable[str], consent: Consent, *, secure: bool
 ) -> list[tuple[str, str, str]]:
