@@ -15,6 +15,7 @@ from cookiewarden.domains import (
     is_ip,
     is_public_suffix,
     registrable_domain,
+    request_host,
     within,
 )
 
@@ -201,10 +202,35 @@ def test_within(domain: str, root: str, expected: bool) -> None:
         pytest.param("127.0.0.1", "127.0.0.1", "host-only", id="ipv4"),
         pytest.param("[::1]:8000", "::1", "host-only", id="ipv6"),
         pytest.param("example.com", ".", "host-only", id="empty-after-canonicalising"),
+        # A trailing dot: a fully qualified host and a dotted Domain match only each other.
+        pytest.param("www.example.com", "example.com.", "domain-mismatch", id="dotted-domain"),
+        pytest.param("www.example.com", ".example.com.", "domain-mismatch", id="dots-both-ends"),
+        pytest.param("example.com", "example.com.", "domain-mismatch", id="dotted-itself"),
+        pytest.param("localhost", "localhost.", "domain-mismatch", id="dotted-localhost"),
+        pytest.param("www.example.com.", "example.com", "domain-mismatch", id="fqdn-host"),
+        pytest.param("www.example.com.", "example.com.", "domain", id="fqdn-both"),
+        pytest.param("www.example.com.:8443", ".example.com.", "domain", id="fqdn-both-port"),
     ],
 )
 def test_classify_cookie_domain(host: str, domain: str, expected: str) -> None:
     assert classify_cookie_domain(host, domain) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        pytest.param("www.example.com", "www.example.com", id="plain"),
+        pytest.param("WWW.Example.COM.", "www.example.com.", id="fqdn-keeps-its-dot"),
+        pytest.param("www.example.com.:8443", "www.example.com.", id="fqdn-port"),
+        pytest.param("bücher.de.", "xn--bcher-kva.de.", id="fqdn-idn"),
+        pytest.param("127.0.0.1.", "127.0.0.1", id="ipv4-loses-it"),
+        pytest.param("[::1]:8000", "::1", id="ipv6"),
+        pytest.param(".", "", id="only-dot"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_request_host(host: str, expected: str) -> None:
+    assert request_host(host) == expected
 
 
 class TestUnlistedTopLevelDomains:
@@ -249,7 +275,7 @@ class TestCaching:
 
     @pytest.mark.parametrize(
         "function",
-        [canonical_host, is_ip, is_public_suffix, registrable_domain],
+        [canonical_host, request_host, is_ip, is_public_suffix, registrable_domain],
         ids=lambda f: f.__name__,
     )
     def test_per_response_functions_have_a_bounded_cache(self, function: object) -> None:
@@ -272,6 +298,7 @@ _ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=80)
 @given(text=_ANY_TEXT, other=_ANY_TEXT)
 def test_no_function_raises_on_any_text(text: str, other: str) -> None:
     canonical_host(text)
+    request_host(text)
     is_ip(text)
     is_public_suffix(text)
     registrable_domain(text)

@@ -87,6 +87,21 @@ def test_forwarded_headers_ignored_by_default() -> None:
     assert (trusting.host, trusting.secure) == ("www.example.com", True)
 
 
+def test_a_fully_qualified_host_keeps_its_dot() -> None:
+    # A browser keeps www.example.com. apart from www.example.com, and so do the decisions.
+    e = engine()
+    for begin in (
+        lambda: e.begin(e.request_facts(host="WWW.example.com.:443", scheme="https"), None),
+        lambda: e.begin_request(b"WWW.example.com.:443", "https", "/", None),
+    ):
+        ex = begin()
+        assert ex.facts.host == "www.example.com."
+        leaving = ex.response_headers(
+            ["sessionid=a; Domain=example.com", "sessionid=b; Domain=example.com.", "sessionid=c"]
+        )
+        assert leaving == ["sessionid=b; Domain=example.com.", "sessionid=c"]
+
+
 @pytest.mark.parametrize(
     ("option", "value"),
     [

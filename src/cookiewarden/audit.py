@@ -76,6 +76,7 @@ _PROBLEMS = frozenset(
         Reason.HOST_ONLY,
         Reason.HOST_PREFIX,
         Reason.SECURE_PREFIX,
+        Reason.HTTP_PREFIX,
         Reason.SAMESITE_NONE_INSECURE,
         Reason.PARTITIONED_INSECURE,
         Reason.SESSION,

@@ -13,8 +13,8 @@ Rules (CONTRACT.md, "Set-Cookie rules, in order"):
 4. Refused category → dropped.
 5. Domain: a public suffix, a domain the request host does not domain-match, or one wider than
    ``root_domain`` → dropped.
-6. ``__Host-`` / ``__Secure-`` prefix rules, ``SameSite=None`` and ``Partitioned`` without
-   ``Secure`` → dropped.
+6. ``__Host-`` / ``__Secure-`` / ``__Http-`` / ``__Host-Http-`` prefix rules, ``SameSite=None``
+   and ``Partitioned`` without ``Secure`` → dropped.
 7. Lifetime: a declared session cookie loses Max-Age/Expires; Max-Age and Expires are cut to the
    declared lifetime and, for a non-necessary cookie, to ``max_age`` → rewritten.
 8. Hardening (the policy's ``secure``, ``same_site_min``, per-cookie ``http_only``;
@@ -92,6 +92,7 @@ class Reason(StrEnum):
     HOST_ONLY = "domain-made-host-only"
     HOST_PREFIX = "host-prefix"
     SECURE_PREFIX = "secure-prefix"
+    HTTP_PREFIX = "http-prefix"
     SAMESITE_NONE_INSECURE = "samesite-none-insecure"
     PARTITIONED_INSECURE = "partitioned-insecure"
     SESSION = "session-cookie"
@@ -104,7 +105,7 @@ class Reason(StrEnum):
 class RequestFacts:
     """What the decision needs to know about the request that the response answers.
 
-    :param host: the canonical request host (:func:`~cookiewarden.domains.canonical_host`).
+    :param host: the canonical request host (:func:`~cookiewarden.domains.request_host`).
     :param secure: whether the request came over https.
     :param path: the request path (informational; a cookie without Path gets the default-path).
     """
@@ -185,6 +186,7 @@ def effective_name(cookie: SetCookie) -> str | None:
 
 _PREFIX_SECURE = "__secure-"
 _PREFIX_HOST = "__host-"
+_PREFIX_HTTP = ("__http-", "__host-http-")
 
 
 def decide(
@@ -411,13 +413,25 @@ def judge(
             return drop(Reason.BEYOND_ROOT)
 
     # Rule 6: prefixes (matched case-insensitively, RFC 6265bis §4.1.3) and Secure-only features.
-    lowered = (judged.name or judged.value)[:9].lower()
+    # A __Host- cookie may carry no Domain: one that rule 5 made host-only is still refused
+    # (``__Host-a=1; Secure; Path=/; Domain=localhost``), as in Chromium, which lets only an IP
+    # host name itself (``Domain=127.0.0.1`` from 127.0.0.1, never a Domain for a browser).
+    lowered = (judged.name or judged.value)[:12].lower()
     if lowered.startswith(_PREFIX_HOST) and (
-        not judged.secure or judged.domain is not None or judged.path != "/" or not judged.name
+        not judged.secure
+        or (cookie.domain is not None and not is_ip(facts.host))
+        or judged.path != "/"
+        or not judged.name
     ):
         return drop(Reason.HOST_PREFIX)
     if lowered.startswith(_PREFIX_SECURE) and (not judged.secure or not judged.name):
         return drop(Reason.SECURE_PREFIX)
+    # __Http- and __Host-Http- (RFC 6265bis draft 20, enforced by Chromium): Secure and
+    # HttpOnly, so only the server ever sets them.
+    if lowered.startswith(_PREFIX_HTTP) and (
+        not judged.secure or not judged.http_only or not judged.name
+    ):
+        return drop(Reason.HTTP_PREFIX)
     if judged.same_site == "none" and not judged.secure:
         return drop(Reason.SAMESITE_NONE_INSECURE)
     if judged.partitioned and not judged.secure:

@@ -11,7 +11,10 @@ Rules:
    trailing dot, lowercase, IDNA-encoded (ASCII). :func:`canonical_host` makes a request host
    canonical; the other functions canonicalise their arguments themselves, so callers may pass
    either form. A ``Domain`` attribute keeps any ``:port`` it carries (a browser never matches
-   it), and loses one leading dot (RFC 6265 §5.2.3).
+   it), and loses one leading dot (RFC 6265 §5.2.3). The trailing dot is the one thing
+   canonical form forgets that a browser does not: a fully qualified host
+   (``www.example.com.``) is another host, :func:`request_host` keeps its dot, and only a
+   ``Domain`` that ends with a dot matches it (and matches nothing else).
 2. Names the list does not know follow Chromium (``net/base/registry_controlled_domains``):
    an unknown top-level label is a registry *when it has a label under it* (the PSL's default
    ``"*"`` rule: ``myapp.internal`` is a registrable domain whose registry is ``internal``),
@@ -42,6 +45,7 @@ __all__ = [
     "is_ip",
     "is_public_suffix",
     "registrable_domain",
+    "request_host",
     "within",
 ]
 
@@ -107,13 +111,37 @@ def canonical_host(host: str) -> str:
     >>> canonical_host("bücher.de")
     'xn--bcher-kva.de'
     """
+    return _finish(_without_port(host))
+
+
+def _without_port(host: str) -> str:
+    """A ``Host`` value without blanks, port and IPv6 brackets."""
     name = host.strip(" \t")
     if name.startswith("["):
         end = name.find("]")
         name = name[1:end] if end != -1 else name[1:]
     elif name.count(":") == 1:
         name = name.partition(":")[0]
-    return _finish(name)
+    return name
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def request_host(host: str) -> str:
+    """Return a request host as a browser keeps it apart: :func:`canonical_host`, except that
+    a fully qualified name keeps its one trailing dot.
+
+    To a browser ``www.example.com.`` is another host than ``www.example.com``: its host-only
+    cookies are stored under the dotted name, and a ``Domain`` matches it only if it ends with
+    a dot too (:func:`classify_cookie_domain`). An IP address never keeps one (a browser reads
+    ``127.0.0.1.`` as ``127.0.0.1``).
+
+    >>> request_host("WWW.Example.COM.:8443"), request_host("www.example.com")
+    ('www.example.com.', 'www.example.com')
+    """
+    canonical = canonical_host(host)
+    if canonical and _without_port(host).endswith(".") and not is_ip(canonical):
+        return canonical + "."
+    return canonical
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
@@ -253,6 +281,11 @@ def classify_cookie_domain(host: str, domain: str) -> DomainOutcome:
     domain_string = _canonical_domain(domain)
     if not domain_string:
         return "host-only"
+    # A fully qualified host and a Domain ending with a dot match only each other (Chromium
+    # compares the registrable domains with the dot kept): www.example.com does not take
+    # Domain=example.com., nor www.example.com. Domain=example.com.
+    if _without_port(host).endswith(".") != domain.strip(" \t").endswith("."):
+        return "domain-mismatch"
     if not domain_match(string, domain_string):
         return "domain-mismatch"
     site = registrable_domain(string)

@@ -64,7 +64,7 @@ from .cache import (
 from .consent import CLOCK_SKEW, Consent, ConsentCodec
 from .cookies import deletion_header, parse_cookie_header, render_cookie_header
 from .decide import Action, Decision, RequestFacts
-from .domains import canonical_host, is_ip, within
+from .domains import is_ip, request_host, within
 from .exchange import Exchange, KeptResponse, Spliced, Tally, tally_value
 from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
 from .hooks import is_required as ask_required
@@ -291,7 +291,7 @@ class Engine:
             host = forwarded_value(forwarded_host, trusted) or host
             scheme = forwarded_value(forwarded_proto, trusted) or scheme
         return RequestFacts(
-            host=canonical_host(host or ""),
+            host=request_host(host or ""),
             secure=scheme.lower() in ("https", "wss"),
             path=path,
         )

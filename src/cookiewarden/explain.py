@@ -101,6 +101,8 @@ def describe(decision: Decision, policy: Policy, *, facts: RequestFacts, now: fl
         return "A __Host- cookie needs Secure, Path=/ and no Domain."
     if reason is Reason.SECURE_PREFIX:
         return "A __Secure- cookie needs Secure."
+    if reason is Reason.HTTP_PREFIX:
+        return "A __Http- or __Host-Http- cookie needs Secure and HttpOnly."
     if reason is Reason.SAMESITE_NONE_INSECURE:
         return "SameSite=None needs Secure."
     if reason is Reason.PARTITIONED_INSECURE:
