@@ -656,9 +656,15 @@ class Engine:
 
     def consent_domain_for(self, facts: RequestFacts) -> str | None:
         """``consent_cookie_domain`` when the request host is within it (a browser would refuse
-        the cookie otherwise: a preview host, ``localhost``), else ``None`` (host-only)."""
+        the cookie otherwise: a preview host, ``localhost``, a fully qualified
+        ``www.example.com.``, which takes only a dotted Domain), else ``None`` (host-only)."""
         domain = self.consent_cookie_domain
-        if domain is None or is_ip(facts.host) or not within(facts.host, domain):
+        if (
+            domain is None
+            or is_ip(facts.host)
+            or facts.host.endswith(".")
+            or not within(facts.host, domain)
+        ):
             return None
         return domain
 

@@ -1006,6 +1006,11 @@ class AdapterContract:
             "POST", "/_consent", json_body={"granted": []}, client=client
         ).cookie("cw_consent")
         assert elsewhere.domain is None  # testserver is not within example.com
+        fully_qualified = self.request(
+            "POST", "/_consent", json_body={"granted": []}, client=client,
+            headers=[("X-Forwarded-Host", "www.example.com.")],
+        ).cookie("cw_consent")
+        assert fully_qualified.domain is None  # a browser takes only Domain=example.com. there
 
     def test_consent_cookie_domain_replaces_an_old_host_only_cookie(self) -> None:
         client = self.serve(**self.options(consent_cookie_domain="example.com", trusted_proxies=1))
