@@ -1009,7 +1009,7 @@ class AdapterContract:
         fully_qualified = self.request(
             "POST", "/_consent", json_body={"granted": []}, client=client,
             headers=[("X-Forwarded-Host", "www.example.com.")],
-        ).cookie("cw_consent")
+        ).cookie("cw_consent")  # fmt: skip
         assert fully_qualified.domain is None  # a browser takes only Domain=example.com. there
 
     def test_consent_cookie_domain_replaces_an_old_host_only_cookie(self) -> None:
