@@ -95,6 +95,16 @@ def test_a_new_value_of_a_known_shape_is_spliced_and_decides_as_afresh() -> None
     assert decision_of(entry) == expected and leaves == expected.header.encode()  # type: ignore[union-attr]
 
 
+def test_a_new_value_with_htab_inside_is_judged_afresh_not_spliced() -> None:
+    # HTAB inside a value rejects the header (setcookie.py, as Chromium 156 does): a value of
+    # a known shape that holds one must not leave spliced.
+    judge, _ = make_judge()
+    judge.decide_raw(b"sessionid=abc; Path=/", GRANTED, FACTS)
+    entry, _, leaves, _ = judge.decide_raw(b"sessionid=a\tb; Path=/", GRANTED, FACTS)
+    assert decision_of(entry) == fresh("sessionid=a\tb; Path=/", GRANTED)
+    assert decision_of(entry).header is None and leaves is None
+
+
 def test_a_judgement_that_waits_for_the_clock_is_finished_afresh_every_time() -> None:
     clock = Clock()
     judge, _ = make_judge(clock)

@@ -35,10 +35,10 @@ __all__ = ["Judge"]
 
 logger = logging.getLogger("cookiewarden")
 
-# The octets of a plain raw value: tab and printable ASCII (deleting them leaves nothing). Only
-# such values are spliced: a control character makes the parser reject the header whole, and
-# other octets take the long way.
-_PLAIN_RAW: Final = b"\t" + bytes(range(0x20, 0x7F))
+# The octets of a plain raw value: printable ASCII (deleting them leaves nothing). Only such
+# values are spliced: a control character makes the parser reject the header whole, so does
+# HTAB inside a value (as Chromium does), and other octets take the long way.
+_PLAIN_RAW: Final = bytes(range(0x20, 0x7F))
 _RAW_WSP: Final = (b" ", b"\t")
 
 

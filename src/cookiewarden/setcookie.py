@@ -3,13 +3,22 @@
 Contract: :func:`parse_set_cookie` turns one ``Set-Cookie`` header value into a
 :class:`SetCookie`, or into ``None`` where a browser would ignore the whole header.
 :meth:`SetCookie.to_header` renders it back in one canonical form, and parsing that form
-gives the same value again. Dates follow the RFC 6265 §5.1.1 cookie-date algorithm.
+gives the same value again. Dates are read as Chromium reads ``Expires``: the token scan of
+RFC 6265 §5.1.1, with Chromium's own rules for each token (:func:`parse_cookie_date`).
 
 Rules:
 
-1. Browser behaviour wins. Where the drafts and Chromium 150 disagree, we do what Chromium
-   does, because that is what visitors run (a nameless cookie whose value holds ``=`` is
-   rejected; so is one whose value hides a ``__Secure-``/``__Host-`` prefix).
+1. Browser behaviour wins. Where the drafts and Chromium disagree, we do what Chromium does,
+   because that is what visitors run: Chromium 150 as the conformance corpus recorded it and
+   Chromium 156 as the live differential test measures it. So a nameless cookie whose value
+   holds ``=``, or hides a ``__Secure-``/``__Host-``/``__Http-`` prefix, is rejected; so is a
+   header whose name, value, attribute name or attribute value still holds HTAB once trimmed;
+   the *last* ``Max-Age`` and the last ``Expires`` count even when invalid (an invalid
+   ``Max-Age`` falls back to ``Expires``, an invalid ``Expires`` means a session cookie);
+   ``Max-Age`` is read like ``base::StringToInt64`` (``+60`` is 60, a value past the 64-bit
+   range saturates); and an ``Expires`` year is any number of up to five digits (before 1601
+   is a past date, after 9999 is kept as the last second of 9999, which every browser caps
+   alike).
 2. Network input is never an exception: ``parse_set_cookie`` returns ``None`` for anything it
    cannot accept. A :class:`SetCookie` built by hand is validated, and an invalid one raises
    ``ValueError``, so every ``SetCookie`` that exists renders to a header that parses back to
@@ -17,9 +26,10 @@ Rules:
 3. Strings are ``str`` holding octets as UTF-8 with ``surrogateescape`` (see ARCHITECTURE.md);
    octet limits count those octets. Text that cannot be encoded that way cannot be sent on the
    wire, so it is rejected too.
-4. This is the hot path of every response: one control-character scan, plain ``split`` and
-   ``partition`` for the structure, dictionary dispatch on attribute names, and the Domain
-   IDNA conversion cached.
+4. This is the hot path of every response: one control-character scan (HTAB included, so a
+   header without one skips every per-token HTAB check), plain ``split`` and ``partition`` for
+   the structure, dictionary dispatch on attribute names, and the Domain IDNA conversion and
+   the dates cached.
 """
 
 from __future__ import annotations
@@ -49,16 +59,22 @@ MAX_ATTRIBUTE_VALUE_OCTETS: Final = 1024
 
 _WSP: Final = " \t"
 _CTL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-# A name or value may not hold these: ";" would end it, a CTL rejects the whole header.
-_NOT_IN_VALUE: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f;]")
-_NOT_IN_NAME: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f;=]")
+# The header scan: a CTL rejects the header, HTAB only where it is inside a token.
+_CTL_OR_HTAB: Final = re.compile(r"[\x00-\x1f\x7f]")
+# A name or value may not hold these: ";" would end it, a CTL rejects the whole header, and so
+# does HTAB inside it (around it, HTAB would be trimmed away).
+_NOT_IN_VALUE: Final = re.compile(r"[\x00-\x1f\x7f;]")
+_NOT_IN_NAME: Final = re.compile(r"[\x00-\x1f\x7f;=]")
 # A canonical domain may not hold these: a browser fails to canonicalise a host with a space
 # or a control character, and ";" would end the attribute when rendered.
 _NOT_IN_DOMAIN: Final = re.compile(r"[\x00-\x20\x7f;]")
-_HIDDEN_PREFIXES: Final = ("__secure-", "__host-")
+# "__host-http-" starts with "__host-" already.
+_HIDDEN_PREFIXES: Final = ("__secure-", "__host-", "__http-")
 # Max-Age values whose digits fit in one 1024-octet attribute value ("-" counts as one).
 _MAX_AGE_LOW: Final = -(10 ** (MAX_ATTRIBUTE_VALUE_OCTETS - 1))
 _MAX_AGE_HIGH: Final = 10**MAX_ATTRIBUTE_VALUE_OCTETS
+# base::StringToInt64's range: Chromium saturates a Max-Age past it.
+_INT64_MAX: Final = 2**63 - 1
 
 _EXPIRES, _MAX_AGE, _DOMAIN, _PATH, _SECURE, _HTTP_ONLY, _SAME_SITE, _PARTITIONED = range(8)
 _ATTRIBUTES: Final[dict[str, int]] = {
@@ -128,10 +144,18 @@ def _canonical_domain(raw: str) -> str | None:
     return domain
 
 
+# RFC 6265 §5.1.1 "delimiter" (%x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E), which are
+# Chromium's delimiters too: a date-token is a run of anything else.
 _DATE_TOKEN: Final = re.compile(r"[^\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
-_TIME: Final = re.compile(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[^0-9]|\Z)")
-_DAY: Final = re.compile(r"([0-9]{1,2})(?:[^0-9]|\Z)")
-_YEAR: Final = re.compile(r"([0-9]{2,4})(?:[^0-9]|\Z)")
+# A time token: three fields of ASCII digits, each a 32-bit unsigned number (Chromium's
+# StringToUint: leading zeros are fine, a number past 2**32 - 1 is no number).
+_TIME: Final = re.compile(r"0*([0-9]{1,10}):0*([0-9]{1,10}):0*([0-9]{1,10})")
+_UINT32_MAX: Final = 2**32 - 1
+#: The earliest year an ``Expires`` can hold: a year under 100 is read as 19xx or 20xx.
+_MIN_YEAR: Final = 100
+# Years after 9999 (up to 99999) are the far future to a browser, which caps every expiry at
+# 400 days: the last second a datetime holds means the same.
+_LATEST: Final = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 _MONTH_NAMES: Final = (
     "Jan",
     "Feb",
@@ -152,51 +176,69 @@ _DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @lru_cache(maxsize=512)  # responses repeat the same Expires; a datetime is immutable
 def parse_cookie_date(text: str) -> datetime | None:
-    """Parse a cookie-date the way a browser parses ``Expires`` (RFC 6265 §5.1.1).
+    """Parse a cookie-date the way Chromium parses ``Expires``.
 
-    The algorithm is deliberately lenient about the format (``"Wed, 09-Jun-21 10:18:14"``,
-    ``"Thu Dec 31 23:55:55 2037"``...) and strict about the values.
+    The date is divided into tokens at the delimiters of RFC 6265 §5.1.1, and a time, a day
+    of the month, a month and a year are looked for among them. Where the RFC tries every
+    token as each field in turn, Chromium (``ParseCookieExpirationTime``, measured in 156)
+    decides by the token's form, and reads numbers strictly:
+
+    - a token that does not start with an ASCII digit is the month when it starts with a
+      month's first three letters (any case) and no month was found yet;
+    - a token that starts with a digit and holds ``":"`` is the time when it is three fields
+      of ASCII digits, each a 32-bit unsigned number, and no time was found yet
+      (``"10:18:14GMT"`` and ``"10:18"`` are not times, and are skipped);
+    - any other token of ASCII digits alone is the day when it has one or two and no day was
+      found, else the year when it has up to five and no year was found (``"2021x"`` and
+      ``"1st"`` are neither).
+
+    A year from 70 to 99 is 19xx, one from 0 to 69 is 20xx, and any other stands as written:
+    a year before 1601 is a date in the past (where the RFC fails the date), and one after 9999
+    is the far future, returned as 9999-12-31 23:59:59 (a browser caps both at 400 days).
+    The day must be 1 to 31, the time at most 23:59:59, and the date must exist.
 
     :param text: the attribute value.
     :returns: an aware UTC ``datetime`` in whole seconds, or ``None`` where the date fails to
-        parse (the ``Expires`` attribute is then ignored). Never raises.
+        parse (a session cookie, when this was the last ``Expires``). Never raises.
 
     >>> parse_cookie_date("Sun, 06 Nov 1994 08:49:37 GMT").isoformat()
     '1994-11-06T08:49:37+00:00'
+    >>> parse_cookie_date("Sat, 01 Jan 1600 00:00:00 GMT").isoformat()
+    '1600-01-01T00:00:00+00:00'
     """
-    # §5.1.1 step 1: "Using the grammar below, divide the cookie-date into date-tokens."
     hour = minute = second = day = month = year = -1
     for token in _DATE_TOKEN.findall(text):
-        # Step 2: each date-token is tried, in order, as time, day-of-month, month and year,
-        # and only until that field has been found.
-        if hour < 0 and (match := _TIME.match(token)) is not None:
-            hour, minute, second = int(match[1]), int(match[2]), int(match[3])
-        elif day < 0 and (match := _DAY.match(token)) is not None:
-            day = int(match[1])
-        elif month < 0 and (number := _MONTHS.get(token[:3].lower())) is not None:
-            month = number
-        elif year < 0 and (match := _YEAR.match(token)) is not None:
-            year = int(match[1])
-    # Step 3: "If the year-value is greater than or equal to 70 and less than or equal to 99,
-    # increment the year-value by 1900."  Step 4: "... greater than or equal to 0 and less
-    # than or equal to 69, increment the year-value by 2000."
-    if 70 <= year <= 99:
-        year += 1900
-    elif 0 <= year <= 69:
+        if not "0" <= token[0] <= "9":
+            if month < 0 and (number := _MONTHS.get(token[:3].lower())) is not None:
+                month = number
+        elif ":" in token:
+            if hour < 0 and (match := _TIME.fullmatch(token)) is not None:
+                fields = int(match[1]), int(match[2]), int(match[3])
+                if max(fields) <= _UINT32_MAX:
+                    hour, minute, second = fields
+        elif not (token.isdigit() and token.isascii()):
+            continue
+        elif day < 0 and len(token) <= 2:
+            day = int(token)
+        elif year < 0 and len(token) <= 5:
+            year = int(token)
+    if hour < 0 or day < 0 or month < 0 or year < 0:
+        return None
+    # RFC 6265 §5.1.1 steps 3 and 4, as Chromium does them: "If the year-value is greater
+    # than or equal to 70 and less than or equal to 99, increment the year-value by 1900. If
+    # the year-value is greater than or equal to 0 and less than or equal to 69, increment the
+    # year-value by 2000."
+    if year <= 69:
         year += 2000
-    # Step 5: "Abort these steps and fail to parse the cookie-date if: at least one of the
-    # found-day-of-month, found-month, found-time, or found-year flags is not set, the
-    # day-of-month-value is less than 1 or greater than 31, the year-value is less than 1601,
-    # the hour-value is greater than 23, the minute-value is greater than 59, or the
-    # second-value is greater than 59."
-    if hour < 0 or day < 1 or day > 31 or month < 0 or year < 1601:
+    elif year <= 99:
+        year += 1900
+    if day < 1 or day > 31 or hour > 23 or minute > 59 or second > 59:
         return None
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    # Step 6: "Let the parsed-cookie-date be the date whose day-of-month, month, year, hour,
-    # minute, and second (in UTC) are ... If no such date exists, abort these steps and fail
-    # to parse the cookie-date."
     try:
+        if year > 9999:
+            # Gregorian leap years repeat every 400 years: does this day exist in that year?
+            datetime(2000 + year % 400, month, day)
+            return _LATEST
         return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:  # 31 April, 29 February of a common year
         return None
@@ -205,7 +247,8 @@ def parse_cookie_date(text: str) -> datetime | None:
 def format_cookie_date(when: datetime) -> str:
     """Render ``when`` as an IMF-fixdate (``"Sun, 06 Nov 1994 08:49:37 GMT"``).
 
-    Fractions of a second are dropped. :func:`parse_cookie_date` reads the result back.
+    Fractions of a second are dropped. :func:`parse_cookie_date` reads the result back, for
+    a year from 100 on (an earlier one would be read as 19xx or 20xx).
 
     :param when: an aware ``datetime``; it is converted to UTC.
     :raises ValueError: if ``when`` is naive, or out of range once converted to UTC.
@@ -234,7 +277,7 @@ def _extension_error(extension: object) -> str | None:
     if not isinstance(extension, str):
         return "must be a str"
     if _NOT_IN_VALUE.search(extension) or not _is_encodable(extension):
-        return "holds ';', a control character or an unencodable character"
+        return "holds ';', a control character (HTAB too) or an unencodable character"
     name, _, value = extension.partition("=")
     if not name or name.strip(_WSP) != name or value.strip(_WSP) != value:
         return "needs a name, and no whitespace around the name or the value"
@@ -255,9 +298,10 @@ class SetCookie:
 
     :param name: the cookie name, trimmed; ``""`` for a nameless cookie.
     :param value: the cookie value, trimmed, quotes kept.
-    :param expires: the last valid ``Expires``, an aware datetime; it is stored in UTC with
-        fractions of a second dropped. ``None`` when absent.
-    :param max_age: the last valid ``Max-Age``; ``<= 0`` asks the browser to delete.
+    :param expires: the last ``Expires``, an aware datetime; it is stored in UTC with
+        fractions of a second dropped. ``None`` when absent, or when the last one is invalid.
+    :param max_age: the last ``Max-Age``; ``<= 0`` asks the browser to delete. ``None`` when
+        absent, or when the last one is invalid (``expires`` then decides).
     :param domain: the last ``Domain``: leading dot removed, lowercase, IDNA in ASCII.
         ``None`` means host-only (no ``Domain``, or an empty last one).
     :param path: the last ``Path``; ``None`` means the default-path (absent or invalid).
@@ -269,7 +313,7 @@ class SetCookie:
     :raises ValueError: for a name with ``=``, ``;`` or a control character, a value with
         ``;`` or a control character, surrounding whitespace, a nameless cookie that a browser
         rejects, more than 4096 octets of name and value, a non-canonical domain, a path not
-        starting with ``/``, a naive or pre-1601 ``expires``, and the like.
+        starting with ``/``, a naive ``expires`` or one before the year 100, and the like.
 
     >>> c = SetCookie("sid", "abc", max_age=3600, path="/", http_only=True, same_site="lax")
     >>> c.to_header()
@@ -310,8 +354,8 @@ class SetCookie:
                 expires = expires.astimezone(UTC).replace(microsecond=0)
             except OverflowError:
                 raise ValueError(f"expires {expires!r} is out of range in UTC") from None
-            if expires.year < 1601:
-                raise ValueError("expires before 1601 is not a cookie-date")
+            if expires.year < _MIN_YEAR:
+                raise ValueError(f"expires before the year {_MIN_YEAR} cannot be rendered")
             object.__setattr__(self, "expires", expires)
         max_age = self.max_age
         if max_age is not None and (
@@ -480,10 +524,14 @@ def _split_named(header: str) -> tuple[str, str, str] | None:
     a *named* cookie whose name and value it accepts; ``None`` otherwise.
 
     These are steps 1 to 5 of the parse, exactly. The rest of the parse reads the attributes
-    alone, so two such headers with the same name and attributes either both fail to parse
-    or parse to cookies that differ in their value only (:func:`_with_value`).
+    alone (HTAB in one of them rejects the header whatever the value), so two such headers
+    with the same name and attributes either both fail to parse or parse to cookies that
+    differ in their value only (:func:`_with_value`).
     """
-    if _CTL.search(header) is not None or not _is_encodable(header):
+    control = _CTL_OR_HTAB.search(header)
+    if control is not None and _CTL.search(header, control.start()) is not None:
+        return None
+    if not _is_encodable(header):
         return None
     pair, _, unparsed = header.partition(";")
     name, has_equals, value = pair.partition("=")
@@ -493,6 +541,8 @@ def _split_named(header: str) -> tuple[str, str, str] | None:
     if not name:
         return None
     value = value.strip(_WSP)
+    if control is not None and ("\t" in name or "\t" in value):
+        return None
     if len(name) + len(value) > MAX_NAME_VALUE_OCTETS // 4 and (
         _octets(name) + _octets(value) > MAX_NAME_VALUE_OCTETS
     ):
@@ -529,26 +579,50 @@ def _with_lifetime(cookie: SetCookie, max_age: int | None, expires: datetime | N
         type(expires) is not datetime
         or expires.tzinfo is not UTC
         or expires.microsecond != 0
-        or expires.year < 1601
+        or expires.year < _MIN_YEAR
     )
     if unusual_max_age or unusual_expires:
         return cookie.with_changes(max_age=max_age, expires=expires)
     return _replaced(cookie, expires=expires, max_age=max_age)
 
 
+def _signed_max_age(value: str) -> int | None:
+    """Read a Max-Age value that is not plain digits as Chromium does, or ``None`` (invalid).
+
+    Chromium keeps what ``base::StringToInt64`` makes of it: an optional ``-`` or ``+`` (one),
+    then ASCII digits to the end (``"+60"`` is 60, ``"-0"`` and ``"+0"`` are 0, ``"+-1"``,
+    ``"+"`` and ``"5s"`` are invalid). A number past the 64-bit range saturates, and so does one
+    that reaches the limit before trailing junk (``"9223372036854775807x"`` is the far future,
+    ``"-9223372036854775808x"`` a deletion): those keep their digits, which mean the same to a
+    browser and render back alike.
+    """
+    sign = value[:1] if value[:1] in ("+", "-") else ""
+    unsigned = value[len(sign) :]
+    junk = unsigned.lstrip("0123456789")
+    digits = unsigned[: len(unsigned) - len(junk)]
+    if not digits:
+        return None
+    number = int(digits)
+    if junk and number < (_INT64_MAX + 1 if sign == "-" else _INT64_MAX):
+        return None  # junk after the digits, before the number saturated
+    return -number if sign == "-" else number
+
+
 def parse_set_cookie(header: str) -> SetCookie | None:
     """Parse one ``Set-Cookie`` header value as a browser does (RFC 6265bis §5.6).
 
-    Browser behaviours, Chromium 150 winning where the drafts disagree: a header without
-    ``=`` is a nameless cookie (``"foo"`` → name ``""``, value ``"foo"``); a nameless cookie
-    whose value holds ``=`` or starts with ``__Secure-``/``__Host-`` is rejected; control
-    characters other than HTAB reject the header; so do more than 4096 octets of name and
-    value; an attribute value over 1024 octets is ignored; attribute names match
-    case-insensitively and the last of each wins; ``Max-Age`` is digits with an optional
-    leading ``-``; an empty ``Domain=`` means host-only; a ``Domain`` that cannot be
-    canonicalised rejects the header; ``SameSite`` other than strict/lax/none means "Default".
-    Known attributes with invalid values are ignored; unknown ones are kept in
-    :attr:`SetCookie.extensions`.
+    Browser behaviours, Chromium winning where the drafts disagree: a header without ``=``
+    is a nameless cookie (``"foo"`` → name ``""``, value ``"foo"``); a nameless cookie whose
+    value holds ``=`` or starts with ``__Secure-``/``__Host-``/``__Http-`` is rejected; control
+    characters other than HTAB reject the header, and so does HTAB inside a name, a value, an
+    attribute name or an attribute value (once trimmed); so do more than 4096 octets of name
+    and value; an attribute value over 1024 octets is ignored; attribute names match
+    case-insensitively and the last of each wins, even an invalid ``Max-Age`` (then
+    ``Expires`` decides) or ``Expires`` (then a session cookie); ``Max-Age`` is an integer
+    with an optional sign, saturating (:func:`_signed_max_age`); an empty ``Domain=`` means
+    host-only; a ``Domain`` that cannot be canonicalised rejects the header; ``SameSite``
+    other than strict/lax/none means "Default". Other known attributes with invalid values
+    are ignored; unknown ones are kept in :attr:`SetCookie.extensions`.
 
     :param header: the header value, as ``str`` (octets as UTF-8 with ``surrogateescape``).
     :returns: the cookie, or ``None`` where a browser would ignore the whole header. Never
@@ -561,9 +635,15 @@ def parse_set_cookie(header: str) -> SetCookie | None:
     """
     # §5.6 step 1: "If the set-cookie-string contains a %x00-08 / %x0A-1F / %x7F character
     # (CTL characters excluding HTAB): Abort these steps and ignore the set-cookie-string
-    # entirely."  (And what cannot be encoded can never reach a browser.)
-    if _CTL.search(header) is not None or not _is_encodable(header):
+    # entirely."  (And what cannot be encoded can never reach a browser.) One scan finds HTAB
+    # too: Chromium rejects the header where HTAB is left inside a token once it is trimmed,
+    # which is checked token by token below, and only when the header holds one.
+    control = _CTL_OR_HTAB.search(header)
+    if control is not None and _CTL.search(header, control.start()) is not None:
         return None
+    if not _is_encodable(header):
+        return None
+    has_htab = control is not None
     # Step 2: "If the set-cookie-string contains a %x3B (";") character: The name-value-pair
     # string consists of the characters up to, but not including, the first %x3B (";"), and
     # the unparsed-attributes consist of the remainder of the set-cookie-string."
@@ -580,6 +660,8 @@ def parse_set_cookie(header: str) -> SetCookie | None:
     # value string."
     name = name.strip(_WSP)
     value = value.strip(_WSP)
+    if has_htab and ("\t" in name or "\t" in value):
+        return None  # Chromium 156: HTAB inside the name or the value
     # Step 5: "If the sum of the lengths of the name string and the value string is more than
     # 4096 octets, abort these steps and ignore the set-cookie-string entirely."
     if len(name) + len(value) > MAX_NAME_VALUE_OCTETS // 4 and (
@@ -588,8 +670,9 @@ def parse_set_cookie(header: str) -> SetCookie | None:
         return None
     # §5.7 step 4: "If the cookie-name is empty and the cookie-value is empty, abort."
     # §5.7: a nameless cookie whose value begins with "__Secure-" or "__Host-"
-    # (case-insensitive) is ignored entirely. Chromium 150 also rejects one whose value
-    # holds "=": it would reach servers as a different, named cookie.
+    # (case-insensitive) is ignored entirely; Chromium 156 adds "__Http-" ("__Host-Http-"
+    # begins with "__Host-"). Chromium also rejects one whose value holds "=": it would reach
+    # servers as a different, named cookie.
     if not name and (not value or "=" in value or _has_hidden_prefix(value)):
         return None
 
@@ -613,6 +696,10 @@ def parse_set_cookie(header: str) -> SetCookie | None:
             # and the attribute-value string."
             attribute_name = attribute_name.strip(_WSP)
             attribute_value = attribute_value.strip(_WSP)
+            # Chromium 156 rejects the header for HTAB inside any attribute name or value,
+            # known or not, with a name or not, over-long or not.
+            if has_htab and ("\t" in attribute_name or "\t" in attribute_value):
+                return None
             # "If the attribute-value is longer than 1024 octets, ignore the cookie-av string
             # and return to Step 1 of this algorithm."
             if len(attribute_value) > MAX_ATTRIBUTE_VALUE_OCTETS // 4 and (
@@ -634,18 +721,18 @@ def parse_set_cookie(header: str) -> SetCookie | None:
             elif kind == _EXPIRES:
                 # §5.6.1: "Let the expiry-time be the result of parsing the attribute-value as
                 # cookie-date. If the attribute-value failed to parse as a cookie date, ignore
-                # the cookie-av."
-                when = parse_cookie_date(attribute_value)
-                if when is not None:
-                    expires = when
+                # the cookie-av." Chromium instead keeps the last Expires as it came and
+                # parses it alone: an invalid (or empty) last one means no Expires at all.
+                expires = parse_cookie_date(attribute_value)
             elif kind == _MAX_AGE:
-                # §5.6.2: "If the attribute-value is empty, ignore the cookie-av. If the first
-                # character of the attribute-value is neither a DIGIT, nor a "-" character
-                # followed by a DIGIT, ignore the cookie-av. If the remainder of
-                # attribute-value contains a non-DIGIT character, ignore the cookie-av."
-                digits = attribute_value[1:] if attribute_value[:1] == "-" else attribute_value
-                if digits.isascii() and digits.isdigit():
-                    max_age = int(attribute_value)
+                # §5.6.2 ignores a Max-Age that is not "-"? DIGIT+. Chromium keeps the last
+                # one as it came and reads it with StringToInt64: "+60" counts, and an invalid
+                # last one means no Max-Age at all (Expires decides), whatever came before.
+                max_age = (
+                    int(attribute_value)
+                    if attribute_value.isdigit() and attribute_value.isascii()
+                    else _signed_max_age(attribute_value)
+                )
             elif kind == _DOMAIN:
                 # §5.6.3: the last Domain wins, even an empty one (then host-only). It is
                 # canonicalised below, once, as a browser canonicalises only the last.
