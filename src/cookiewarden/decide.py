@@ -479,8 +479,8 @@ def judge(
 def value_free(header: str) -> tuple[str, str, str] | None:
     """``(name, attributes, value)`` of a header whose judgement does not depend on its value.
 
-    For a named cookie the rules read the value only to parse it (control characters, the
-    4096-octet limit, both checked here) and to render it. So every such header with the same
+    For a named cookie the rules read the value only to parse it (control characters, HTAB
+    inside it, the 4096-octet limit, all checked here) and to render it. So every such header with the same
     name and attributes (and the same host and granted categories) is judged alike, and
     :func:`revalue` turns the judgement of one into the judgement of another: session ids and
     analytics ids differ on every response, their attributes rarely do. ``None`` for a header
