@@ -245,6 +245,17 @@ def _generated() -> list[Case]:
     add("ws", "empty-attributes", "k=v;;; ;\t;Secure")
     add("ws", "nbsp-around-name", "\u00a0k\u00a0=v")
     add("ws", "attr-name-nbsp", "k=v; \u00a0Path=/x")
+    # HTAB inside a token rejects the header; around one it is trimmed.
+    for label, header in [
+        ("in-domain", "k=v; Domain=exam\tple.com"),
+        ("in-max-age", "k=v; Max-Age=6\t0"),
+        ("in-attribute-name", "k=v; Pa\tth=/x"),
+        ("in-nameless", "=a\tb"),
+        ("in-replaced-path", "k=v; Path=/a\tb; Path=/x"),
+        ("after-path", "k=v; Path=/a\t"),
+        ("around-everything", "\tk\t=\tv\t;\tPath\t=\t/x\t"),
+    ]:
+        add("tab", label, header)
 
     # Empty names and '=' in values.
     for label, header in [
@@ -265,6 +276,9 @@ def _generated() -> list[Case]:
         ("nameless-hidden-spaced", "= __host-x"),
         ("nameless-hidden-http", "__Http-x"),
         ("nameless-hidden-host-http", "=__Host-Http-x"),
+        ("nameless-hidden-http-lower", "=__http-x"),
+        ("nameless-http-alone", "__Http-"),
+        ("nameless-http-no-dash", "__Http"),
     ]:
         add("names", label, header)
 
@@ -416,6 +430,11 @@ def _generated() -> list[Case]:
         ("huge-negative", "-" + "9" * 40),
         ("1024-digits", "1" * 1024),
         ("1025-digits", "1" * 1025),
+        ("plus-minus", "+-1"),
+        ("plus-alone", "+"),
+        ("int64-max-then-junk", "9223372036854775807x"),
+        ("below-int64-max-then-junk", "9223372036854775806x"),
+        ("int64-min-then-junk", "-9223372036854775808x"),
     ]:
         add("max-age", label, f"k=v; Max-Age={value}")
 
@@ -460,6 +479,14 @@ def _generated() -> list[Case]:
         ("zero", "0"),
         ("never", "never"),
         ("unix-seconds", "1956000000"),
+        ("year-100", "09 Jun 100 10:18:14"),
+        ("year-99999", "09 Jun 99999 10:18:14"),
+        ("year-100000", "09 Jun 100000 10:18:14"),
+        ("year-with-a-letter", future.strftime("%d %b %Yx %H:%M:%S")),
+        ("ordinal-first", future.strftime("1st %d %b %Y %H:%M:%S")),
+        ("time-three-digit-second", future.strftime("%d %b %Y 10:18:145")),
+        ("time-glued-gmt", future.strftime("%d %b %Y 10:18:14GMT")),
+        ("short-time-first", future.strftime("12:30 %d %b %Y %H:%M:%S")),
     ]:
         add("expires", label, f"k=v; Expires={value}")
 
@@ -472,6 +499,8 @@ def _generated() -> list[Case]:
         ("invalid-age-future-date", f"k=v; Max-Age=+1; Expires={_imf(future)}"),
         ("date-then-invalid-date", f"k=v; Expires={_imf(future)}; Expires=garbage"),
         ("past-then-future", f"k=v; Expires={_imf(past)}; Expires={_imf(future)}"),
+        ("age-then-bare-age", "k=v; Max-Age=100; Max-Age"),
+        ("date-then-empty-date", f"k=v; Expires={_imf(future)}; Expires="),
     ]:
         add("lifetime", label, header)
 
