@@ -143,23 +143,35 @@ class CookieWarden:
             # synchronous, so no extra coroutine is made for every message of every response.
             if message["type"] in _START_TYPES:
                 headers = message.get("headers")
-                if headers is not None:
-                    # No header name of ten octets: no Set-Cookie, so no lookup at all unless
-                    # deletions are due (the common response that sets nothing).
-                    for header in headers:
-                        if len(header[0]) == 10:
-                            break
-                    else:
-                        if not exchange.has_work:
-                            return send(message)
-                if headers is not None or exchange.has_work:
+                if headers is None:
+                    headers = ()
+                elif type(headers) is not list:
                     try:
-                        new_headers = exchange.rewrite_raw_headers(headers or ())
-                    except Exception:
-                        new_headers = exchange.fail_closed(headers or ())
-                    if new_headers is not None:
-                        message = dict(message)
-                        message["headers"] = new_headers
+                        headers = list(headers)  # any iterable: it is read more than once below
+                    except Exception:  # not even iterable: nothing of it leaves
+                        headers = exchange.fail_closed(())
+                    message = dict(message)
+                    message["headers"] = headers
+                new_headers = None
+                try:
+                    # Frameworks append Set-Cookie last: a last name of ten octets goes straight
+                    # to the rewrite. Otherwise a response without a name of ten octets (no
+                    # Set-Cookie) needs none, unless deletions are due: no lookup at all.
+                    if headers and len(headers[-1][0]) == 10:
+                        new_headers = exchange.rewrite_raw_headers(headers)
+                    else:
+                        for header in headers:
+                            if len(header[0]) == 10:
+                                new_headers = exchange.rewrite_raw_headers(headers)
+                                break
+                        else:
+                            if exchange.has_work:
+                                new_headers = exchange.rewrite_raw_headers(headers)
+                except Exception:
+                    new_headers = exchange.fail_closed(headers)
+                if new_headers is not None:
+                    message = dict(message)
+                    message["headers"] = new_headers
             return send(message)
 
         if self._inject_banner and kind == "http":

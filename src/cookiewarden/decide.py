@@ -480,11 +480,12 @@ def value_free(header: str) -> tuple[str, str, str] | None:
     """``(name, attributes, value)`` of a header whose judgement does not depend on its value.
 
     For a named cookie the rules read the value only to parse it (control characters, HTAB
-    inside it, the 4096-octet limit, all checked here) and to render it. So every such header with the same
-    name and attributes (and the same host and granted categories) is judged alike, and
-    :func:`revalue` turns the judgement of one into the judgement of another: session ids and
-    analytics ids differ on every response, their attributes rarely do. ``None`` for a header
-    whose value may matter (a nameless cookie) or that does not parse as a named cookie.
+    inside it, the 4096-octet limit, all checked here) and to render it. So every such header
+    with the same name and attributes (and the same host and granted categories) is judged
+    alike, and :func:`revalue` turns the judgement of one into the judgement of another:
+    session ids and analytics ids differ on every response, their attributes rarely do.
+    ``None`` for a header whose value may matter (a nameless cookie) or that does not parse as
+    a named cookie.
     """
     return _split_named(header)
 

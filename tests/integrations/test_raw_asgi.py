@@ -317,6 +317,7 @@ class TestHeaders:
             pytest.param(lambda h: [list(p) for p in h], id="list-of-lists"),
             pytest.param(lambda h: tuple(h), id="tuple-of-tuples"),
             pytest.param(lambda h: tuple(list(p) for p in h), id="tuple-of-lists"),
+            pytest.param(lambda h: (p for p in h), id="generator"),
         ],
     )
     def test_header_lists_in_any_shape(
@@ -325,6 +326,29 @@ class TestHeaders:
         cookie = b"cw_consent=" + mint(["functionality"]).encode()
         response = asgi_response(run(wrap(app_sending(shape(self.HEADERS))), cookie=cookie))
         assert response.set_cookies == ["sessionid=s; Path=/", "lang=en"]
+
+    @pytest.mark.parametrize(
+        ("headers", "left"),
+        [
+            pytest.param(
+                [(b"set-cookie", b"sessionid=1"), 42, (b"content-type", b"text/plain")],
+                [(b"content-type", b"text/plain")],
+                id="an-int-among-pairs",
+            ),
+            pytest.param(
+                [(b"content-type", b"text/plain"), (b"set-cookie",)],
+                [(b"content-type", b"text/plain")],
+                id="a-pair-of-one",
+            ),
+            pytest.param(42, [], id="not-iterable"),
+        ],
+    )
+    def test_malformed_header_lists_fail_closed_without_raising(
+        self, wrap: Any, headers: Any, left: list[tuple[bytes, bytes]]
+    ) -> None:
+        # No cookie leaves, the server gets what can be sent, and nothing raises into the app.
+        start = run(wrap(app_sending(headers)))[0]
+        assert start["headers"] == left
 
     def test_every_other_header_keeps_its_order(self, wrap: Any) -> None:
         start = run(wrap(app_sending(self.HEADERS)))[0]
