@@ -715,7 +715,10 @@ def _cache_sizes(engine: Engine) -> dict[str, int]:
         "_facts",
         "_plans",
     )
-    owners = {name: engine.judge if hasattr(engine.judge, name) else engine for name in names}
+    owners = {
+        name: next(o for o in (engine.judge, engine.reader, engine) if hasattr(o, name))
+        for name in names
+    }
     return {name.lstrip("_"): len(getattr(owners[name], name)) for name in names}
 
 

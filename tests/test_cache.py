@@ -272,8 +272,8 @@ def test_deletions_and_decisions_are_counted_and_logged_on_every_cached_use(
 def test_every_cache_stays_within_its_bound() -> None:
     e = engine()
     caches = {
-        "_verified": e._verified,
-        "_requests": e._requests,
+        "_verified": e.reader._verified,
+        "_requests": e.reader._requests,
         "_judged": e.judge._judged,
         "_judged_raw": e.judge._judged_raw,
         "_responses": e._responses,
@@ -310,7 +310,7 @@ def test_oversized_keys_are_worked_out_but_not_kept() -> None:
     exchange.response_headers([f"sessionid={huge_value}"])
     exchange.response_headers_raw([f"sessionid={huge_value}".encode()] * 2)
     assert (
-        len(e._requests)
+        len(e.reader._requests)
         == len(e.judge._judged)
         == len(e.judge._judged_raw)
         == len(e._responses)
@@ -847,7 +847,8 @@ def test_begin_request_answers_what_begin_answers(seed: int) -> None:
                 None if header is None else header.encode() if raw else header,
                 gpc=gpc,
             )
-            for cache in (fresh._plans, fresh._requests, fresh._verified, fresh._facts):
+            reader = fresh.reader
+            for cache in (fresh._plans, reader._requests, reader._verified, fresh._facts):
                 cache.clear()
             _same_request_side(got, fresh.begin(fresh.facts(host, scheme, path), header, gpc=gpc))
     assert len(e._plans) > 0

@@ -239,15 +239,15 @@ def test_stats_finds_the_engine_through_wrappers() -> None:
 
 
 def test_an_internal_error_on_the_request_side_fails_closed(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fault injection: whatever goes wrong inside, the app gets no consent and no cookie."""
 
-    class Faulty(Engine):
-        def _request_side(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
-            raise RuntimeError("injected fault")
+    def faulty(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("injected fault")
 
-    e = Faulty(POLICY, ["key"], consent_log=None, clock=Clock())
+    e = engine()
+    monkeypatch.setattr(e.reader, "_request_side", faulty)
     ex = e.begin(
         e.request_facts(host="example.com", scheme="https"),
         f"sessionid=s; cw_consent={token(e, ['performance'])}",

@@ -15,10 +15,11 @@ Rules:
    depends on the clock is cached without re-checking the clock. They change how fast an answer
    comes, never what it is: every log line and count is made on every use. The caches:
 
-   - ``_requests``: (``Cookie`` header, GPC, https, consent required) → consent, what the app
-     sees, what to clear; used while its consent cookie (or adopted banner cookie) has not
-     expired, and not at all when one was refused for a reason the clock may change.
-   - ``_verified``: one ``cw_consent`` value → its signed content (expiry re-checked per use).
+   - ``reader`` (:class:`~cookiewarden.reading.RequestReader`): (``Cookie`` header, GPC,
+     https, consent required) → consent, what the app sees, what to clear; used while its
+     consent cookie (or adopted banner cookie) has not expired, and not at all when one was
+     refused for a reason the clock may change; and one ``cw_consent`` value → its signed
+     content (expiry re-checked per use).
    - ``judge`` (:class:`~cookiewarden.judging.Judge`): (Set-Cookie, host, https, granted
      categories) → the clock-free judgement, and the same by the cookie's shape (name and
      attributes) for a value never seen; raw values of a known shape are spliced (ASGI).
@@ -29,7 +30,7 @@ Rules:
      header list that leaves, for such responses (:mod:`cookiewarden.exchange`).
    - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
    - ``_plans``: (host, scheme, path, ``Cookie`` header, GPC) → the facts and the request side
-     (:meth:`Engine.begin_request`, for an engine without hooks), used as ``_requests`` is.
+     (:meth:`Engine.begin_request`, for an engine without hooks), used as the reader's are.
 
    The ``on_decision`` hook sees the request, so it is never cached: it is offered every
    decision, cached or not, after the judgement (:meth:`Exchange.response_headers`).
@@ -41,16 +42,14 @@ Rules:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
-import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from itertools import count
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from .cache import (
     FACTS_CACHE_MAX,
@@ -61,8 +60,8 @@ from .cache import (
     BoundedCache,
     RequestSide,
 )
-from .consent import CLOCK_SKEW, Consent, ConsentCodec
-from .cookies import deletion_header, parse_cookie_header, render_cookie_header
+from .consent import Consent, ConsentCodec
+from .cookies import deletion_header
 from .decide import Action, Decision, RequestFacts
 from .domains import is_ip, request_host, within
 from .exchange import Exchange, KeptResponse, Spliced, Tally, tally_value
@@ -71,7 +70,7 @@ from .hooks import is_required as ask_required
 from .judging import Judge
 from .options import check_options
 from .policy import CONSENT_COOKIE, Policy
-from .sources import adopt
+from .reading import FOREVER, RequestReader, refused_deletions
 
 if TYPE_CHECKING:
     from .endpoints import EndpointRequest, EndpointResponse
@@ -80,48 +79,6 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
 
 logger = logging.getLogger("cookiewarden")
-
-_FOREVER: Final = math.inf  # the end of what holds at any time
-
-
-def refused_deletions(
-    policy: Policy, names: Iterable[str], consent: Consent, *, secure: bool
-) -> list[tuple[str, str, str]]:
-    """``(name, category, Set-Cookie)`` deletions for the refused *declared* cookies in ``names``.
-
-    Pure (no logging, no counting), so the demo and the audit can show exactly what
-    ``clear_refused`` sends. The rules:
-
-    - only *declared* cookies of a category ``consent`` refuses; undeclared ones may belong to
-      another site sharing the domain, so they are never expired;
-    - each name once, in the order given; empty names are skipped;
-    - a ``__Host-`` cookie is deleted host-only on ``/``; any other with its declared ``domain``
-      and ``path``;
-    - ``Secure`` when the request is secure or the name carries a ``__Secure-``/``__Host-``
-      prefix (a browser ignores such a deletion without it);
-    - a name no Set-Cookie header can carry (a control character...) is skipped.
-    """
-    out: list[tuple[str, str, str]] = []
-    seen: set[str] = set()
-    for name in names:
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        rule = policy.lookup(name)
-        if rule is None or consent.allows(rule.category):
-            continue
-        host_prefixed = name[:7].lower() == "__host-"
-        try:
-            header = deletion_header(
-                name,
-                domain=None if host_prefixed else rule.domain,
-                path="/" if host_prefixed else rule.path,
-                secure=secure or host_prefixed or name[:9].lower() == "__secure-",
-            )
-        except ValueError:
-            continue
-        out.append((name, rule.category, header))
-    return out
 
 
 def forwarded_value(value: str | None, trusted: int) -> str | None:
@@ -207,9 +164,7 @@ class Engine:
         self.wants_headers = consent_required is not None or on_decision is not None
         self.consent_cookie_domain = self.options.consent_cookie_domain
         self.consent_sources = self.options.consent_sources
-        self._adopting = len(self.consent_sources) > 1
         self._required_by_mode = policy.mode == "opt-in"
-        self._blocks_unknown = policy.unknown == "block"
         self.policy = policy
         self.codec = ConsentCodec(policy, list(secret_keys))
         self.clock = clock
@@ -225,12 +180,11 @@ class Engine:
         # counting it needs no lookup (see Tally: no lock either); new ones made under ``_lock``.
         self._tallies: dict[tuple[str, str, str], Tally] = {}
         self._lock = threading.Lock()
-        self._verified: BoundedCache[str, Consent | None] = BoundedCache()
-        # The caches below are keyed on everything their value depends on; see rule 4 above.
-        # Keyed on the header as the adapter has it: text (WSGI) or raw bytes (ASGI).
-        self._requests: BoundedCache[tuple[str | bytes, bool, bool, bool], RequestSide] = (
-            BoundedCache(REQUEST_CACHE_MAX)
+        # Reading requests' Cookie headers, with its own caches (reading.py).
+        self.reader = RequestReader(
+            policy, self.codec, self.options, clock=clock, count=self._count
         )
+        # The caches below are keyed on everything their value depends on; see rule 4 above.
         self._responses: BoundedCache[
             tuple[tuple[bytes, ...], str, bool, frozenset[str]], KeptResponse
         ] = BoundedCache(RESPONSE_CACHE_MAX)
@@ -256,18 +210,6 @@ class Engine:
         ] = BoundedCache(REQUEST_CACHE_MAX)
         # Judging Set-Cookie values, with its own caches (judging.py).
         self.judge = Judge(policy, clock=clock, tally_of=self._tally_of)
-        # A visitor without cookies: the consent is immutable, so one instance serves them all,
-        # by (GPC, consent required).
-        self._undecided = {
-            (gpc, required): Consent.undecided(policy, gpc=gpc, required=required)
-            for gpc in (False, True)
-            for required in (False, True)
-        }
-        # ... and what such a request means: nothing to read, hide or clear, at any time.
-        self._no_cookies = {
-            key: RequestSide(consent, None, (), (), -_FOREVER, _FOREVER)
-            for key, consent in self._undecided.items()
-        }
         self._endpoint_prefix = consent_path + "/"
 
     # -- request side ---------------------------------------------------------------------
@@ -318,7 +260,7 @@ class Engine:
         ``None`` follows the policy's ``mode``)."""
         if required is None:
             required = self._required_by_mode
-        return self._consent_at(pairs, gpc, self.clock(), required)[0]
+        return self.reader.consent_at(pairs, gpc, self.clock(), required)[0]
 
     def is_required(self, request: RequestInfo | None) -> bool:
         """Whether this request needs opt-in consent: ``consent_required``'s answer when it is
@@ -327,70 +269,6 @@ class Engine:
         if self.consent_required is None or request is None:
             return self._required_by_mode
         return ask_required(self.consent_required, request)
-
-    def _consent_at(
-        self, pairs: Iterable[tuple[str, str]], gpc: bool, now: float, required: bool = True
-    ) -> tuple[Consent, float, bool]:
-        """The consent at ``now``; until when it holds; whether that bound is the whole story.
-
-        The result holds from ``now`` until the first of its valid cookies expires, unless a
-        cookie was refused for a reason that the clock alone may change (then: not cacheable).
-        The signed cookie wins; adopted sources are read only when no valid one is present.
-        """
-        if self._adopting and not isinstance(pairs, list | tuple):
-            pairs = list(pairs)  # read twice below
-        best: Consent | None = None
-        until = math.inf
-        steady = True
-        for name, value in pairs:
-            if name != CONSENT_COOKIE:
-                continue
-            consent, known = self._verify(value, now)
-            steady = steady and known
-            if consent is not None:
-                lifetime = self.policy.consent_lifetime(consent.granted)
-                until = min(until, (consent.issued_at or 0) + lifetime)
-                if best is None or (consent.issued_at or 0) > (best.issued_at or 0):
-                    best = consent
-        if best is None and self._adopting:
-            adopted, adopted_until, adopted_steady = adopt(
-                pairs, self.consent_sources, self.policy, now=now, gpc=gpc
-            )
-            steady = steady and adopted_steady
-            if adopted is not None:
-                # Until a signed cookie of this header would count again, or this one expires.
-                return adopted, min(until, adopted_until), steady
-        if best is None:
-            return self._undecided[(gpc, required)], until, steady
-        if gpc and not best.gpc:
-            return dataclasses.replace(best, gpc=True), until, steady
-        return best, until, steady
-
-    def _verify(self, value: str, now: float) -> tuple[Consent | None, bool]:
-        """One ``cw_consent`` value at ``now``, and whether the answer holds for later times
-        (a valid one: until it expires, which the caller checks)."""
-        cached = self._verified.get(value, _MISSING)
-        if cached is _MISSING:
-            consent, reason = self.codec.loads(value, now=now)
-            if consent is None:
-                self._count("consent", reason, "-")
-                if reason in ("expired", "future"):
-                    return None, False  # depends on the clock: never cached
-            self._verified.put(value, consent)
-            return consent, True
-        if cached is None:
-            return None, True
-        assert isinstance(cached, Consent)
-        # The signature was checked once; the time window depends on the clock and is checked
-        # every time (a clock set back may put the cookie in the future again).
-        issued_at = cached.issued_at or 0
-        if issued_at + self.policy.consent_lifetime(cached.granted) <= now:
-            self._count("consent", "expired", "-")  # counted as codec.loads counts it
-            return None, False
-        if issued_at > now + CLOCK_SKEW:
-            self._count("consent", "future", "-")
-            return None, False
-        return cached, True
 
     def begin(
         self,
@@ -420,7 +298,7 @@ class Engine:
             # The hot path: no hook, so the policy's mode decides, for every request alike.
             request = None
             required = self._required_by_mode
-        side, _ = self._side(cookie_header, gpc, facts.secure, required)
+        side, _ = self.reader.side(cookie_header, gpc, facts.secure, required)
         if side.cleared:
             self._log_cleared(side.cleared)
         return Exchange(
@@ -458,7 +336,7 @@ class Engine:
         plan = self._plans.get(key)  # filled only below, so never for an engine with hooks
         if plan is not None:
             facts, side = plan
-            if side.valid_until == _FOREVER or side.valid_from <= self.clock() < side.valid_until:
+            if side.valid_until == FOREVER or side.valid_from <= self.clock() < side.valid_until:
                 if side.cleared:
                     self._log_cleared(side.cleared)
                 return Exchange(
@@ -473,7 +351,7 @@ class Engine:
             raise TypeError("begin_request() is for an engine without hooks; use begin()")
         host_text = host.decode("utf-8", "surrogateescape") if type(host) is bytes else host
         facts = self.facts(host_text, scheme, path)  # type: ignore[arg-type]
-        side, steady = self._side(cookie_header, gpc, facts.secure, self._required_by_mode)
+        side, steady = self.reader.side(cookie_header, gpc, facts.secure, self._required_by_mode)
         if (
             steady
             and len(host) + len(path) <= FACTS_KEY_MAX
@@ -491,100 +369,14 @@ class Engine:
             self._required_by_mode,
         )
 
-    def _side(
-        self, cookie_header: str | bytes | None, gpc: bool, secure: bool, required: bool
-    ) -> tuple[RequestSide, bool]:
-        """What one ``Cookie`` header means (:class:`RequestSide`), and whether it may be kept.
-
-        A request without cookies has nothing to read, hide or clear. Otherwise the outcome is
-        a function of the header, ``gpc``, ``secure``, ``required`` and the clock, so it is
-        cached under the first four and used only while the clock says it still holds.
-        """
-        if not cookie_header:
-            return self._no_cookies[(gpc, required)], True
-        key = (cookie_header, gpc, secure, required)
-        now = self.clock()
-        side = self._requests.get(key)
-        if side is not None and side.valid_from <= now < side.valid_until:
-            return side, True
-        try:
-            text = (
-                cookie_header.decode("utf-8", "surrogateescape")
-                if type(cookie_header) is bytes
-                else cookie_header
-            )
-            side, steady = self._request_side(text, gpc, secure, now, required)  # type: ignore[arg-type]
-        except Exception:
-            # A bug here must never reach the host app or the server. Fail closed: no
-            # consent, and the app sees no cookie at all for this one request.
-            logger.exception("cookiewarden: internal error reading the request's cookies")
-            self._count("error", "request-side", "-")
-            undecided = Consent.undecided(self.policy, gpc=gpc, required=required)
-            return RequestSide(undecided, "", (), (), now, now), False
-        if steady and len(cookie_header) <= REQUEST_KEY_MAX:
-            self._requests.put(key, side)
-        return side, steady
-
-    def _request_side(
-        self, cookie_header: str, gpc: bool, secure: bool, now: float, required: bool = True
-    ) -> tuple[RequestSide, bool]:
-        """Work out :class:`RequestSide` for one ``Cookie`` header, and whether it may be kept."""
-        pairs = parse_cookie_header(cookie_header)
-        consent, until, steady = self._consent_at(pairs, gpc, now, required)
-        app_cookie_header: str | None = None
-        deletions: list[str] = []
-        cleared: list[tuple[str, str]] = []
-        # Consent to every category hides nothing, unless undeclared cookies are blocked.
-        if pairs and (self._blocks_unknown or not consent.granted >= self.policy.category_keys):
-            hidden = self.hidden_cookies(pairs, consent)
-            if hidden:
-                if self.options.filter_request_cookies and not self.options.report_only:
-                    app_cookie_header = render_cookie_header(
-                        p for i, p in enumerate(pairs) if i not in hidden
-                    )
-                if self.options.clear_refused:
-                    deletions, cleared = self._deletions(
-                        (pairs[i][0] for i in hidden), consent, secure=secure
-                    )
-        side = RequestSide(consent, app_cookie_header, tuple(deletions), tuple(cleared), now, until)
-        return side, steady
-
-    def hidden_cookies(self, pairs: Sequence[tuple[str, str]], consent: Consent) -> set[int]:
-        """Indexes of the request cookies the app must not see under ``consent``."""
-        policy = self.policy
-        hidden: set[int] = set()
-        for i, (name, value) in enumerate(pairs):
-            if not name and "=" in value:
-                name = value.split("=", 1)[0].strip()
-            rule = policy.lookup(name) if name else None
-            if rule is not None:
-                category: str | None = rule.category
-            elif policy.unknown == "block":
-                hidden.add(i)
-                continue
-            elif policy.unknown == "allow":
-                continue
-            else:
-                category = policy.unknown
-            if category is not None and not consent.allows(category):
-                hidden.add(i)
-        return hidden
-
     def deletions_for(self, names: Iterable[str], consent: Consent, *, secure: bool) -> list[str]:
         """Deletion headers for the *declared* cookies among ``names`` that ``consent`` refuses.
 
         Undeclared cookies are never expired: they may belong to another site sharing the domain.
         """
-        out, cleared = self._deletions(names, consent, secure=secure)
+        out, cleared = self.reader.deletions(names, consent, secure=secure)
         self._log_cleared(cleared)
         return out
-
-    def _deletions(
-        self, names: Iterable[str], consent: Consent, *, secure: bool
-    ) -> tuple[list[str], list[tuple[str, str]]]:
-        """:meth:`deletions_for` without the logging: the headers, and (name, category) each."""
-        found = refused_deletions(self.policy, names, consent, secure=secure)
-        return [header for _, _, header in found], [(name, cat) for name, cat, _ in found]
 
     def all_declared_deletions(self, consent: Consent, *, secure: bool) -> list[str]:
         """Deletion headers for every exactly-named declared cookie ``consent`` refuses."""
@@ -800,6 +592,3 @@ class Engine:
             tallies = list(self._tallies.items())
         counts = {key: tally_value(tally) for key, tally in tallies}
         return {key: n for key, n in counts.items() if n}
-
-
-_MISSING = object()

@@ -11,7 +11,7 @@ Rules:
 2. Every :class:`~cookiewarden.decide.Reason` has its own sentence, and the sentence names what
    the visitor or the developer can check (the domain, the host, the category, the lifetimes).
 3. :func:`refused_deletions` is the engine's own pure rule
-   (:func:`cookiewarden.engine.refused_deletions`), reshaped for the demo's table.
+   (:func:`cookiewarden.reading.refused_deletions`), reshaped for the demo's table.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from .consent import Consent
 from .decide import Decision, Reason, RequestFacts
 from .declaration import human_duration
-from .engine import refused_deletions as engine_refused_deletions
 from .policy import Policy
+from .reading import refused_deletions as engine_refused_deletions
 from .setcookie import SetCookie, parse_set_cookie
 
 __all__ = ["category_label", "describe", "refused_deletions", "requested_lifetime"]
@@ -148,7 +148,7 @@ def refused_deletions(
 ) -> list[tuple[str, str]]:
     """The ``(name, Set-Cookie)`` deletions the middleware's ``clear_refused`` adds for ``names``.
 
-    The engine's own :func:`~cookiewarden.engine.refused_deletions` (pure: the engine logs and
+    The engine's own :func:`~cookiewarden.reading.refused_deletions` (pure: the engine logs and
     counts around it), in the shape the demo's table wants.
 
     :param policy: the policy being enforced.
