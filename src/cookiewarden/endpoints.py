@@ -286,13 +286,13 @@ def _change(
     except UnknownCategoryError as exc:
         return _error(400, "unknown-category", f"unknown category keys: {', '.join(exc.keys)}")
 
-    set_cookies = [engine.consent_cookie(consent, exchange.facts)]
+    set_cookies = [engine.issuer.cookie(consent, exchange.facts)]
     if any(
         name == CONSENT_COOKIE for name, _ in parse_cookie_header(request.headers.get("cookie", ""))
     ):
         # A host-only cw_consent from before consent_cookie_domain: expired, before the shared
         # one is set, so that only the shared one remains.
-        old = engine.host_only_consent_deletion(exchange.facts)
+        old = engine.issuer.host_only_deletion(exchange.facts)
         if old is not None:
             set_cookies.insert(0, old)
     set_cookies.extend(_expire_refused(engine, exchange, request, consent))

@@ -42,7 +42,6 @@ Rules:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -61,15 +60,15 @@ from .cache import (
     RequestSide,
 )
 from .consent import Consent, ConsentCodec
-from .cookies import deletion_header
 from .decide import Action, Decision, RequestFacts
-from .domains import is_ip, request_host, within
+from .domains import request_host
 from .exchange import Exchange, KeptResponse, Spliced, Tally, tally_value
 from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
 from .hooks import is_required as ask_required
+from .issuing import ConsentIssuer
 from .judging import Judge
 from .options import check_options
-from .policy import CONSENT_COOKIE, Policy
+from .policy import Policy
 from .reading import FOREVER, RequestReader, refused_deletions
 
 if TYPE_CHECKING:
@@ -172,10 +171,10 @@ class Engine:
         self._consent_log = consent_log
         self._sink: RecordSink | None = None if isinstance(consent_log, str) else consent_log
         self._sink_lock = threading.Lock()
-        # Records hash the visitor's IP and user agent with a key derived from the newest secret.
-        self._record_salt = hashlib.sha256(
-            b"cookiewarden.records\0" + secret_keys[-1].encode("utf-8")
-        ).digest()
+        # The consent cookie and the proof-of-consent record of each choice (issuing.py).
+        self.issuer = ConsentIssuer(
+            policy, self.codec, self.options, secret_keys=secret_keys, clock=clock
+        )
         # One tally per (action, reason, category), so that a cached decision holds its own and
         # counting it needs no lookup (see Tally: no lock either); new ones made under ``_lock``.
         self._tallies: dict[tuple[str, str, str], Tally] = {}
@@ -426,54 +425,6 @@ class Engine:
                     decision.reason.value,
                 )
 
-    def consent_cookie(self, consent: Consent, facts: RequestFacts) -> str:
-        """The ``Set-Cookie`` value that stores ``consent`` in the visitor's browser.
-
-        It lives as long as the policy keeps such a choice (``consent_max_age``, or for a
-        refusal ``consent_max_age_refused``), with ``Domain=consent_cookie_domain`` where the
-        request host is within it.
-        """
-        token = self.codec.dumps(consent)
-        parts = [
-            f"{CONSENT_COOKIE}={token}",
-            f"Max-Age={self.policy.consent_lifetime(consent.granted)}",
-        ]
-        domain = self.consent_domain_for(facts)
-        if domain is not None:
-            parts.append(f"Domain={domain}")
-        parts += ["Path=/", "HttpOnly", "SameSite=Lax"]
-        if self._consent_secure(facts):
-            parts.append("Secure")
-        return "; ".join(parts)
-
-    def consent_domain_for(self, facts: RequestFacts) -> str | None:
-        """``consent_cookie_domain`` when the request host is within it (a browser would refuse
-        the cookie otherwise: a preview host, ``localhost``, a fully qualified
-        ``www.example.com.``, which takes only a dotted Domain), else ``None`` (host-only)."""
-        domain = self.consent_cookie_domain
-        if (
-            domain is None
-            or is_ip(facts.host)
-            or facts.host.endswith(".")
-            or not within(facts.host, domain)
-        ):
-            return None
-        return domain
-
-    def host_only_consent_deletion(self, facts: RequestFacts) -> str | None:
-        """The deletion of a host-only ``cw_consent`` left from before ``consent_cookie_domain``
-        (``None`` when the consent cookie is host-only here anyway): sent before a new shared
-        one, so that only the shared one remains."""
-        if self.consent_domain_for(facts) is None:
-            return None
-        return deletion_header(
-            CONSENT_COOKIE, domain=None, path="/", secure=self._consent_secure(facts)
-        )
-
-    def _consent_secure(self, facts: RequestFacts) -> bool:
-        secure = self.options.secure_consent_cookie
-        return facts.secure if secure is None else secure
-
     # -- consent API ----------------------------------------------------------------------
 
     def endpoint(self, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
@@ -485,40 +436,14 @@ class Engine:
     def make_record(
         self, consent: Consent, request: EndpointRequest, *, source: str
     ) -> ConsentRecord | None:
-        """The proof-of-consent record of a choice; raw IP and user agent are never kept.
-
-        ``None`` (logged at ERROR) when no valid record can be made: the choice still stands.
-        """
-        try:
-            return self._make_record(consent, request, source=source)
-        except Exception:
-            logger.exception("cookiewarden: could not build the consent record for %r", consent)
-            return None
-
-    def _make_record(
-        self, consent: Consent, request: EndpointRequest, *, source: str
-    ) -> ConsentRecord:
-        from .records import ConsentRecord, subject_hash
-
+        """The proof-of-consent record of a choice (:meth:`ConsentIssuer.record
+        <cookiewarden.issuing.ConsentIssuer.record>`), from the client the request came from:
+        the one ``X-Forwarded-For`` reports when ``trusted_proxies`` says to believe it."""
         client = request.client
-        if self.options.trusted_proxies:
-            client = (
-                forwarded_value(
-                    request.headers.get("x-forwarded-for"), self.options.trusted_proxies
-                )
-                or client
-            )
-        return ConsentRecord(
-            consent_id=consent.consent_id or "",
-            recorded_at=float(consent.issued_at or self.clock()),
-            policy_version=consent.policy_version,
-            granted=tuple(sorted(consent.granted)),
-            refused=tuple(k for k in self.policy.optional_keys if k not in consent.granted),
-            method=source,  # type: ignore[arg-type]
-            subject_hash=subject_hash(
-                client, request.headers.get("user-agent"), salt=self._record_salt
-            ),
-        )
+        trusted = self.options.trusted_proxies
+        if trusted:
+            client = forwarded_value(request.headers.get("x-forwarded-for"), trusted) or client
+        return self.issuer.record(consent, request, source=source, client=client)
 
     @property
     def sink(self) -> RecordSink | None:
