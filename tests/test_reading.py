@@ -160,3 +160,63 @@ def test_refused_deletions(
 ) -> None:
     consent = choose(POLICY, [], gpc=False, accept_all=False, method="api", now=NOW)
     assert refused_deletions(POLICY, names, consent, secure=secure) == expected
+
+
+def test_any_space_is_what_str_strip_removes_and_the_latin1_octets() -> None:
+    from cookiewarden.reading import _ANY_SPACE
+
+    unicode_space = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert set(_ANY_SPACE) == unicode_space | {chr(0xDC85), chr(0xDCA0)}  # lone 0x85, 0xA0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "readings"),
+    [
+        pytest.param("_ga", "1", ("_ga",), id="plain"),
+        pytest.param("\u00a0_ga", "1", ("\u00a0_ga", "_ga"), id="unicode-space-before"),
+        pytest.param("_ga\u3000", "1", ("_ga\u3000", "_ga"), id="ideographic-space-after"),
+        pytest.param("\udca0_ga", "1", ("\udca0_ga", "_ga"), id="latin1-nbsp-octet"),
+        pytest.param("_g a", "1", ("_g a",), id="space-inside-is-another-name"),
+        pytest.param("", "_ga", ("", "_ga"), id="nameless-werkzeug-reads-a-name"),
+        pytest.param("", "\u3000lang", ("", "\u3000lang"), id="nameless-not-trimmed-further"),
+        pytest.param("", "a=b", ("a", "a"), id="nameless-with-equals-is-judged-by-its-head"),
+        pytest.param("", "\u2003ads=1", ("\u2003ads", "ads"), id="nameless-head-trimmed"),
+    ],
+)
+def test_readings_are_every_name_a_framework_may_see(
+    name: str, value: str, readings: tuple[str, ...]
+) -> None:
+    from cookiewarden.reading import _readings
+
+    assert _readings(name, value) == readings
+
+
+@pytest.mark.parametrize(
+    ("header", "seen"),
+    [
+        pytest.param("sessionid=s; \u00a0_ga=1", "sessionid=s", id="refused-under-unicode-space"),
+        pytest.param("sessionid=s; _ga", "sessionid=s", id="refused-as-a-nameless-value"),
+        pytest.param("sessionid=s; \u00a0x=1", None, id="an-allowed-name-stays"),
+    ],
+)
+def test_a_cookie_any_framework_reads_as_refused_is_hidden(header: str, seen: str | None) -> None:
+    policy = Policy.from_dict(
+        {
+            "version": "v1",
+            "unknown": "allow",
+            "categories": {"necessary": {"necessary": True}, "performance": {}},
+            "cookies": [
+                {"name": "sessionid", "category": "necessary"},
+                {"name": "_ga", "category": "performance", "lifetime": "1y"},
+            ],
+        }
+    )
+    r = RequestReader(
+        policy,
+        ConsentCodec(policy, ["key"]),
+        reader(Clock(), []).options,
+        clock=Clock(),
+        count=lambda *key: None,
+    )
+    side, _ = r.side(header, False, True, True)
+    assert side.app_cookie_header == seen

@@ -20,6 +20,11 @@ Rules:
    its consent holds and never when a cookie was refused for a reason the clock may change).
 4. Only *declared* cookies are ever expired: undeclared ones may belong to another site
    sharing the domain (:func:`refused_deletions`).
+5. The app never sees a refused cookie under any name its framework may read it by: a cookie
+   is hidden when its name as a browser sends it, its name as Starlette or Django trim it (all
+   Unicode whitespace, and the latin-1 whitespace octets), or, for a nameless cookie, its value
+   (Werkzeug's reading) is refused or blocked (``tests/integrations/
+   test_request_filter_parsers.py`` runs each framework's own parser).
 """
 
 from __future__ import annotations
@@ -45,6 +50,34 @@ FOREVER: Final = math.inf
 """The end of what holds at any time (a request without cookies)."""
 
 _MISSING: Final = object()
+
+_WSP: Final = " \t"
+# Every character ``str.strip()`` removes (Starlette and Django trim cookie names with it; the
+# set is fixed by Unicode's White_Space property, tests/test_reading.py checks it), and the lone
+# octets 0x85 and 0xA0 as our surrogate-escaped text holds them: whitespace to a framework that
+# decodes headers as latin-1 (Starlette, Django on ASGI).
+_ANY_SPACE: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\udc85\udca0"
+)
+
+
+def _readings(name: str, value: str) -> tuple[str, ...]:
+    """Every name an app's framework may read one request cookie by (rule 5).
+
+    A browser sends a nameless cookie as its value alone: ``a=b`` (judged as ``a``, which every
+    parser reads) or ``v``, which Werkzeug reads as a cookie *named* ``v``. Starlette and Django
+    trim a name of any whitespace, where a browser trims only spaces and tabs, so
+    ``"\\u00a0_ga"`` (a cookie of its own in the browser) is ``_ga`` to them.
+    """
+    if not name:
+        head, equals, _ = value.partition("=")
+        if equals:
+            return head.strip(_WSP), head.strip(_ANY_SPACE)
+        return "", value  # the value as Werkzeug reads it: trimmed of spaces and tabs already
+    if name[0] in _ANY_SPACE or name[-1] in _ANY_SPACE:
+        return name, name.strip(_ANY_SPACE)
+    return (name,)
 
 
 def refused_deletions(
@@ -192,25 +225,31 @@ class RequestReader:
         return side, steady
 
     def hidden_cookies(self, pairs: Sequence[tuple[str, str]], consent: Consent) -> set[int]:
-        """Indexes of the request cookies the app must not see under ``consent``."""
-        policy = self.policy
+        """Indexes of the request cookies the app must not see under ``consent`` (rule 5).
+
+        A cookie is hidden when any name a framework may read it by is refused or blocked.
+        """
         hidden: set[int] = set()
+        refused = self._refused
         for i, (name, value) in enumerate(pairs):
-            if not name and "=" in value:
-                name = value.split("=", 1)[0].strip()
-            rule = policy.lookup(name) if name else None
-            if rule is not None:
-                category: str | None = rule.category
-            elif policy.unknown == "block":
-                hidden.add(i)
-                continue
-            elif policy.unknown == "allow":
-                continue
-            else:
-                category = policy.unknown
-            if category is not None and not consent.allows(category):
+            if name and name[0] not in _ANY_SPACE and name[-1] not in _ANY_SPACE:
+                if refused(name, consent):  # the common case: one reading, the name itself
+                    hidden.add(i)
+            elif any(refused(n, consent) for n in _readings(name, value)):
                 hidden.add(i)
         return hidden
+
+    def _refused(self, name: str, consent: Consent) -> bool:
+        """Whether the app may not see a cookie by this name under ``consent``."""
+        policy = self.policy
+        rule = policy.lookup(name) if name else None
+        if rule is not None:
+            return not consent.allows(rule.category)
+        if policy.unknown == "block":
+            return True
+        if policy.unknown == "allow":
+            return False
+        return not consent.allows(policy.unknown)
 
     def consent_at(
         self, pairs: Iterable[tuple[str, str]], gpc: bool, now: float, required: bool = True
