@@ -98,6 +98,7 @@ class CookieWarden:
             return
         engine = self.engine
         cookie: bytes | None = None
+        split = False  # several Cookie headers (HTTP/2 crumbs), joined below
         host: bytes | None = None
         gpc = False
         path: str = scope.get("path", "/")
@@ -106,7 +107,10 @@ class CookieWarden:
             for key, value in scope["headers"]:
                 if key == b"cookie":
                     # HTTP/2 may split the Cookie header; browsers join them with "; ".
-                    cookie = value if cookie is None else cookie + b"; " + value
+                    if cookie is None:
+                        cookie = value
+                    else:
+                        cookie, split = cookie + b"; " + value, True
                 elif key == b"host":
                     host = value
                 elif key == b"sec-gpc":
@@ -119,7 +123,7 @@ class CookieWarden:
                 gpc=gpc,
             )
         else:
-            exchange = self._begin(scope, path)
+            exchange, cookie, split = self._begin(scope, path)
 
         # Every consent-API path starts with consent_path: that cheap test comes first.
         if kind == "http" and path.startswith(self._consent_path) and engine.is_endpoint(path):
@@ -131,11 +135,16 @@ class CookieWarden:
             state = {}
             scope["state"] = state
         state["consent"] = exchange.consent
-        if exchange.app_cookie_header is not None:
+        app_cookie = exchange.app_cookie_header
+        if app_cookie is not None or split:
+            # The app sees one Cookie header: what the engine lets through, or the crumbs joined
+            # as they were judged (Django's ASGI handler would join them with ", ").
             scope = dict(scope)
             kept = [(k, v) for k, v in scope["headers"] if k != b"cookie"]
-            if exchange.app_cookie_header:
-                kept.append((b"cookie", _raw(exchange.app_cookie_header)))
+            if app_cookie is None:
+                kept.append((b"cookie", cookie))
+            elif app_cookie:
+                kept.append((b"cookie", _raw(app_cookie)))
             scope["headers"] = kept
 
         def send_with_policy(message: Message) -> Awaitable[None]:
@@ -180,17 +189,22 @@ class CookieWarden:
         else:
             await self.app(scope, receive, send_with_policy)
 
-    def _begin(self, scope: Scope, path: str) -> Exchange:
-        """:meth:`Engine.begin` for a request whose proxies are believed or that a hook sees."""
+    def _begin(self, scope: Scope, path: str) -> tuple[Exchange, bytes | None, bool]:
+        """:meth:`Engine.begin` for a request whose proxies are believed or that a hook sees;
+        with the ``Cookie`` header it judged, and whether it came in several pieces."""
         engine = self.engine
         cookie: bytes | None = None
+        split = False
         host: bytes | None = None
         gpc = False
         fwd_host: bytes | None = None
         fwd_proto: bytes | None = None
         for key, value in scope["headers"]:
             if key == b"cookie":
-                cookie = value if cookie is None else cookie + b"; " + value
+                if cookie is None:
+                    cookie = value
+                else:
+                    cookie, split = cookie + b"; " + value, True
             elif key == b"host":
                 host = value
             elif key == b"sec-gpc":
@@ -215,7 +229,7 @@ class CookieWarden:
         headers = (
             [(_text(k), _text(v)) for k, v in scope["headers"]] if engine.wants_headers else None
         )
-        return engine.begin(facts, cookie, gpc=gpc, headers=headers)
+        return engine.begin(facts, cookie, gpc=gpc, headers=headers), cookie, split
 
     async def _endpoint(
         self, scope: Scope, receive: Receive, send: Send, exchange: Exchange

@@ -419,6 +419,27 @@ class TestHeaders:
         assert seen == [[b"sessionid=1"]]
         assert start["headers"] == [(b"set-cookie", deletion("_ga").encode())]
 
+    @pytest.mark.parametrize("hooked", [False, True], ids=["raw-values", "with-a-hook"])
+    def test_split_cookie_headers_reach_the_app_as_one_as_they_were_judged(
+        self, wrap: Any, hooked: bool
+    ) -> None:
+        # Nothing to hide, yet the app gets one header joined with "; " (Django's ASGI handler
+        # would join the pieces with ", ", making "ads,id=1" of two cookies).
+        seen: list[Any] = []
+
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            seen.append([v for k, v in scope["headers"] if k == b"cookie"])
+            await app_sending([])(scope, receive, send)
+
+        headers = [
+            (b"host", b"testserver"),
+            (b"cookie", b"sessionid=1"),
+            (b"cookie", b"csrftoken=2"),
+        ]
+        options = {"on_decision": lambda event: None} if hooked else {}
+        asyncio.run(run_asgi(wrap(app, **options), http_scope("GET", "/", headers)))
+        assert seen == [[b"sessionid=1; csrftoken=2"]]
+
     def test_app_exceptions_propagate_unchanged(self, wrap: Any) -> None:
         class Boom(Exception):
             pass
