@@ -22,8 +22,9 @@ Rules:
    sharing the domain (:func:`refused_deletions`).
 5. The app never sees a refused cookie under any name its framework may read it by: a cookie
    is hidden when its name as a browser sends it, its name as Starlette or Django trim it (all
-   Unicode whitespace, and the latin-1 whitespace octets), or, for a nameless cookie, its value
-   (Werkzeug's reading) is refused or blocked (``tests/integrations/
+   Unicode whitespace, and the latin-1 whitespace octets), its name in each framework's
+   decoding of the octets, or, for a nameless cookie, its value (Werkzeug's reading) is refused
+   or blocked (``tests/integrations/
    test_request_filter_parsers.py`` runs each framework's own parser).
 """
 
@@ -62,22 +63,34 @@ _ANY_SPACE: Final = (
 )
 
 
+def _forms(text: str) -> tuple[str, ...]:
+    """``text`` as each framework decodes the octets: as we do (UTF-8, the others escaped), as
+    latin-1 (Starlette, Werkzeug, Django on ASGI) and as UTF-8 with U+FFFD (Django on WSGI)."""
+    if text.isascii():
+        return (text,)
+    raw = text.encode("utf-8", "surrogateescape")
+    return text, raw.decode("latin-1"), raw.decode("utf-8", "replace")
+
+
 def _readings(name: str, value: str) -> tuple[str, ...]:
     """Every name an app's framework may read one request cookie by (rule 5).
 
     A browser sends a nameless cookie as its value alone: ``a=b`` (judged as ``a``, which every
     parser reads) or ``v``, which Werkzeug reads as a cookie *named* ``v``. Starlette and Django
     trim a name of any whitespace, where a browser trims only spaces and tabs, so
-    ``"\\u00a0_ga"`` (a cookie of its own in the browser) is ``_ga`` to them.
+    ``"\\u00a0_ga"`` (a cookie of its own in the browser) is ``_ga`` to them; and a name that
+    is not ASCII reads otherwise in each framework's decoding (:func:`_forms`), which a declared
+    glob such as ``ab??`` may match.
     """
     if not name:
         head, equals, _ = value.partition("=")
         if equals:
-            return head.strip(_WSP), head.strip(_ANY_SPACE)
-        return "", value  # the value as Werkzeug reads it: trimmed of spaces and tabs already
-    if name[0] in _ANY_SPACE or name[-1] in _ANY_SPACE:
-        return name, name.strip(_ANY_SPACE)
-    return (name,)
+            return tuple(r for f in _forms(head) for r in (f.strip(_WSP), f.strip(_ANY_SPACE)))
+        # The value as Werkzeug reads it: trimmed of spaces and tabs already.
+        return ("", *_forms(value))
+    if name.isascii() and name[0] not in _ANY_SPACE and name[-1] not in _ANY_SPACE:
+        return (name,)
+    return tuple(r for f in _forms(name) for r in (f, f.strip(_ANY_SPACE)))
 
 
 def refused_deletions(
@@ -229,27 +242,25 @@ class RequestReader:
 
         A cookie is hidden when any name a framework may read it by is refused or blocked.
         """
-        hidden: set[int] = set()
-        refused = self._refused
-        for i, (name, value) in enumerate(pairs):
-            if name and name[0] not in _ANY_SPACE and name[-1] not in _ANY_SPACE:
-                if refused(name, consent):  # the common case: one reading, the name itself
-                    hidden.add(i)
-            elif any(refused(n, consent) for n in _readings(name, value)):
-                hidden.add(i)
-        return hidden
-
-    def _refused(self, name: str, consent: Consent) -> bool:
-        """Whether the app may not see a cookie by this name under ``consent``."""
         policy = self.policy
-        rule = policy.lookup(name) if name else None
-        if rule is not None:
-            return not consent.allows(rule.category)
-        if policy.unknown == "block":
-            return True
-        if policy.unknown == "allow":
-            return False
-        return not consent.allows(policy.unknown)
+        lookup, allows = policy.lookup, consent.allows
+        unknown = policy.unknown
+        undeclared_hidden = unknown == "block" or (unknown != "allow" and not allows(unknown))
+        hidden: set[int] = set()
+        for i, (name, value) in enumerate(pairs):
+            # The common case: an ASCII name with no whitespace or control character at either
+            # end, which every framework reads as it is.
+            if name and name.isascii() and name[0] > " " and name[-1] > " ":
+                rule = lookup(name)
+                if not allows(rule.category) if rule is not None else undeclared_hidden:
+                    hidden.add(i)
+                continue
+            for reading in _readings(name, value):
+                rule = lookup(reading) if reading else None
+                if not allows(rule.category) if rule is not None else undeclared_hidden:
+                    hidden.add(i)
+                    break
+        return hidden
 
     def consent_at(
         self, pairs: Iterable[tuple[str, str]], gpc: bool, now: float, required: bool = True
