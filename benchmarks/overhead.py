@@ -64,8 +64,8 @@ for entry in (ROOT / "src", ROOT):
         sys.path.insert(0, str(entry))
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy  # noqa: E402
-from cookiewarden.consent import ConsentCodec, choose  # noqa: E402
-from cookiewarden.engine import Engine  # noqa: E402
+from cookiewarden.engine.core import Engine  # noqa: E402
+from cookiewarden.rules.consent import ConsentCodec, choose  # noqa: E402
 
 SECRET = "benchmark-secret-key-0123456789"
 DAY = 86400

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from cookiewarden import CookieWarden, Policy
-from cookiewarden.consent import choose
+from cookiewarden.rules.consent import choose
 
 ROOT = Path(__file__).resolve().parents[1]
 # The examples are imported as `examples.<name>`, just as `uvicorn examples.fastapi_app:app`

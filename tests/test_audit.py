@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from cookiewarden import Policy
-from cookiewarden.audit import (
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import RequestFacts, decide
+from cookiewarden.tools.audit import (
     VISITORS,
     AuditError,
     Report,
@@ -28,8 +30,6 @@ from cookiewarden.audit import (
     render_text,
     run_audit,
 )
-from cookiewarden.consent import Consent
-from cookiewarden.decide import RequestFacts, decide
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
 YEAR = 365 * 86400

@@ -8,12 +8,12 @@ installed (Debian's, driven by Playwright), one Set-Cookie header at a time:
 
 1. **Parse fidelity** (:func:`test_parse_fidelity`): the raw header is served to Chromium from a
    known host and request path, and the cookie Chromium stores must be the one cookiewarden says
-   a browser stores: :func:`~cookiewarden.decide.decide` under :data:`AS_A_BROWSER`, a policy
+   a browser stores: :func:`~cookiewarden.rules.decide.decide` under :data:`AS_A_BROWSER`, a policy
    that lets every cookie through uncut, so only the browser's own rules (the parse, Domain and
    the public suffix list, prefixes, ``SameSite=None`` and ``Partitioned`` without ``Secure``,
    deletions) decide. "Nothing stored" must match "dropped" or "a deletion".
 2. **Re-render safety** (:func:`test_rerender_safety`): the header goes through a real
-   :class:`~cookiewarden.engine.Engine` (the ASGI adapter's raw path, caches and splicing
+   :class:`~cookiewarden.engine.core.Engine` (the ASGI adapter's raw path, caches and splicing
    included), and what *leaves* is served to Chromium, which must store exactly the cookie the
    decision judged, and nothing for a dropped header or a deletion. A failure here is a bypass:
    something left that the browser keeps otherwise than it was judged. The WSGI adapter's text
@@ -80,10 +80,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from cookiewarden import Policy
-from cookiewarden.consent import Consent
-from cookiewarden.decide import Action, Decision, Reason, RequestFacts, decide
-from cookiewarden.domains import request_host
-from cookiewarden.engine import Engine
+from cookiewarden.engine.core import Engine
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import Action, Decision, Reason, RequestFacts, decide
+from cookiewarden.rules.domains import request_host
 from test_conformance import CORPUS, REQUEST_URL, _load_cases, _missing, default_path
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 Three promises, each held through the engine API, the raw (ASGI) path and the adapters:
 one visitor's consent never decides another's response; a decision that depends on the clock
 is never reused once the clock moves; every cache stays within its bound. And a property that
-ties them together: a cached engine answers exactly what :func:`cookiewarden.decide.decide`
+ties them together: a cached engine answers exactly what :func:`cookiewarden.rules.decide.decide`
 answers afresh, for any header, visitor and time.
 """
 
@@ -21,8 +21,9 @@ from urllib.parse import quote
 import pytest
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
-from cookiewarden.consent import CLOCK_SKEW, Consent, choose
-from cookiewarden.decide import (
+from cookiewarden.engine.core import Engine
+from cookiewarden.rules.consent import CLOCK_SKEW, Consent, choose
+from cookiewarden.rules.decide import (
     Action,
     Decision,
     Pending,
@@ -33,8 +34,7 @@ from cookiewarden.decide import (
     revalue,
     value_free,
 )
-from cookiewarden.engine import Engine
-from cookiewarden.setcookie import _expires_template, _format_date, parse_set_cookie
+from cookiewarden.rules.setcookie import _expires_template, _format_date, parse_set_cookie
 
 NOW = 1_795_000_000.0
 DAY = 86400

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cookiewarden.records import ConsentRecord, SQLiteSink, subject_hash
+from cookiewarden.records.sqlite import ConsentRecord, SQLiteSink, subject_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "examples" / "policy.toml"

@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from cookiewarden.setcookie import (
+from cookiewarden.rules.setcookie import (
     SetCookie,
     format_cookie_date,
     parse_cookie_date,

@@ -1,4 +1,4 @@
-"""Tests for cookiewarden.consent: the Consent value, choose() and the signed cookie codec."""
+"""Tests for cookiewarden.rules.consent: the Consent value, choose() and the signed cookie codec."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer
 
-from cookiewarden.consent import (
+from cookiewarden.errors import ConfigurationError, CookieWardenError
+from cookiewarden.rules.consent import (
     CLOCK_SKEW,
     MAX_COOKIE_VALUE,
     METHODS,
@@ -22,8 +23,7 @@ from cookiewarden.consent import (
     UnknownCategoryError,
     choose,
 )
-from cookiewarden.errors import ConfigurationError, CookieWardenError
-from cookiewarden.policy import Policy
+from cookiewarden.rules.policy import Policy
 
 NOW = 1_800_000_000  # the fixed clock of every test
 DAY = 86_400
@@ -730,7 +730,7 @@ def test_prebuilt_signer_reads_tokens_exactly_as_itsdangerous_does() -> None:
     from itsdangerous import URLSafeSerializer
 
     from cookiewarden import Policy
-    from cookiewarden.consent import SALT, ConsentCodec, choose
+    from cookiewarden.rules.consent import SALT, ConsentCodec, choose
 
     policy = Policy.default()
     consent = choose(policy, ["performance"], gpc=False, accept_all=False, method="api", now=1e9)
@@ -794,7 +794,7 @@ _json_values = st.recursive(
 @settings(max_examples=200, deadline=None)
 def test_payload_reader_reads_what_itsdangerous_reads(value: Any) -> None:
     """The one-scan reader and itsdangerous' load_payload agree on every payload."""
-    from cookiewarden.consent import _load_payload
+    from cookiewarden.rules.consent import _load_payload
 
     serializer = make_codec()._serializer
     for dumped in (serializer.dump_payload(value), URLSafeSerializer("k").dump_payload(value)):
@@ -809,7 +809,7 @@ def test_base64_reader_reads_what_itsdangerous_reads(data: bytes) -> None:
     from itsdangerous import BadData
     from itsdangerous.encoding import base64_decode
 
-    from cookiewarden.consent import _b64decode
+    from cookiewarden.rules.consent import _b64decode
 
     try:
         expected: bytes | None = base64_decode(data)

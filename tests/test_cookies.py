@@ -1,4 +1,4 @@
-"""Unit tests for cookiewarden.cookies: the request Cookie header, and deletion headers."""
+"""Unit tests for cookiewarden.rules.cookies: the request Cookie header, and deletion headers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cookiewarden.cookies import deletion_header, parse_cookie_header, render_cookie_header
-from cookiewarden.setcookie import parse_set_cookie
+from cookiewarden.rules.cookies import deletion_header, parse_cookie_header, render_cookie_header
+from cookiewarden.rules.setcookie import parse_set_cookie
 
 EPOCH_HEADER = "Expires=Thu, 01 Jan 1970 00:00:00 GMT"
 

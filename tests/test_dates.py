@@ -1,4 +1,4 @@
-"""Unit tests for cookiewarden.dates: Expires read as Chromium reads it, and written back."""
+"""Unit tests for cookiewarden.rules.dates: Expires read as Chromium reads it, and written back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cookiewarden.dates import MIN_YEAR, format_cookie_date, parse_cookie_date
+from cookiewarden.rules.dates import MIN_YEAR, format_cookie_date, parse_cookie_date
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # What an Expires after 9999 parses to: the far future, as a datetime can hold it.

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cookiewarden import Policy, parse_set_cookie
-from cookiewarden.consent import Consent
-from cookiewarden.decide import Action, Reason, RequestFacts, decide, effective_name
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import Action, Reason, RequestFacts, decide, effective_name
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
 YEAR = 365 * 86400

@@ -1,4 +1,4 @@
-"""cookiewarden.declaration: the cookie declaration and the full policy, as Markdown, HTML, JSON."""
+"""cookiewarden.web.declaration: the cookie declaration and the full policy, as Markdown, HTML, JSON."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from cookiewarden.declaration import (
+from cookiewarden.rules.policy import Policy
+from cookiewarden.web.declaration import (
     STRINGS,
     human_duration,
     render_html,
     render_json,
     render_markdown,
 )
-from cookiewarden.policy import Policy
 
 DAY = 86400
 YEAR = 365 * DAY

@@ -1,4 +1,4 @@
-"""Tests for cookiewarden.domains: canonical hosts, the public suffix list, domain-match."""
+"""Tests for cookiewarden.rules.domains: canonical hosts, the public suffix list, domain-match."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from publicsuffixlist import PublicSuffixList
 
-from cookiewarden import domains
-from cookiewarden.domains import (
+from cookiewarden.rules import domains
+from cookiewarden.rules.domains import (
     canonical_host,
     classify_cookie_domain,
     domain_match,

@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
-from cookiewarden.records import SQLiteSink
+from cookiewarden.records.sqlite import SQLiteSink
 
 NOW = 1_795_000_000.0
 KEYS = ["k-old", "k-new"]

@@ -8,17 +8,17 @@ from typing import Any
 import pytest
 
 from cookiewarden import Policy
-from cookiewarden.consent import Consent
-from cookiewarden.decide import Reason, RequestFacts, decide
-from cookiewarden.engine import Engine
-from cookiewarden.explain import (
+from cookiewarden.engine.core import Engine
+from cookiewarden.engine.hooks import RequestInfo, apply_hook
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import Reason, RequestFacts, decide
+from cookiewarden.rules.setcookie import SetCookie
+from cookiewarden.tools.explain import (
     category_label,
     describe,
     refused_deletions,
     requested_lifetime,
 )
-from cookiewarden.hooks import RequestInfo, apply_hook
-from cookiewarden.setcookie import SetCookie
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
 YEAR = 365 * 86400
@@ -353,7 +353,7 @@ def test_describe_has_a_sentence_for_every_reason() -> None:
         "session-cookie",
         "lifetime-capped",
         "hardened",
-        "hook",  # made by cookiewarden.hooks, not decide: test_describe_the_hook_s_decisions
+        "hook",  # made by cookiewarden.engine.hooks, not decide: test_describe_the_hook_s_decisions
     }
     assert {r.value for r in Reason} == ids
 

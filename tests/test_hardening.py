@@ -1,6 +1,6 @@
 """Attribute hardening: ``secure``, ``same_site_min`` and per-cookie ``http_only``.
 
-:func:`cookiewarden.hardening.harden` on its own, then as the decision applies it (reason
+:func:`cookiewarden.rules.hardening.harden` on its own, then as the decision applies it (reason
 ``hardened``, over http and https, never on a deletion, never rescuing a cookie a browser
 would reject, and never loosening).
 """
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from cookiewarden import Policy
-from cookiewarden.consent import Consent
-from cookiewarden.decide import Action, Reason, RequestFacts, decide
-from cookiewarden.hardening import harden
-from cookiewarden.setcookie import SetCookie, format_cookie_date, parse_set_cookie
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import Action, Reason, RequestFacts, decide
+from cookiewarden.rules.hardening import harden
+from cookiewarden.rules.setcookie import SetCookie, format_cookie_date, parse_set_cookie
 
 NOW = 1_800_000_000.0
 HTTP = RequestFacts(host="example.com", secure=False)

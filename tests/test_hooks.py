@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 
 from cookiewarden import ConfigurationError, Policy
-from cookiewarden.consent import Consent
-from cookiewarden.decide import Action, Decision, Reason, RequestFacts, decide
-from cookiewarden.engine import Engine
-from cookiewarden.hooks import (
+from cookiewarden.engine.core import Engine
+from cookiewarden.engine.hooks import (
     DecisionEvent,
     RequestInfo,
     apply_hook,
     is_required,
     loosening,
 )
-from cookiewarden.setcookie import SetCookie
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import Action, Decision, Reason, RequestFacts, decide
+from cookiewarden.rules.setcookie import SetCookie
 
 NOW = 1_800_000_000.0
 FACTS = RequestFacts(host="example.com", secure=True, path="/shop")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
-from cookiewarden.inject import MAX_INJECT_BODY, banner_tag, inject, injectable
+from cookiewarden.adapters.inject import MAX_INJECT_BODY, banner_tag, inject, injectable
 
 HTML = b"<!doctype html><html><head></head><body><p>hi</p></BODY ></html>"
 TAG = b'<script src="/_consent/banner.js" defer></script>'

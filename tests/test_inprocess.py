@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cookiewarden.inprocess import AppFailed, StartupFailed, asgi_get, asgi_lifespan, wsgi_get
+from cookiewarden.tools.inprocess import AppFailed, StartupFailed, asgi_get, asgi_lifespan, wsgi_get
 
 HEADERS = [("host", "example.com"), ("cookie", "a=1")]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from cookiewarden import Policy
-from cookiewarden.consent import Consent, ConsentCodec, choose
-from cookiewarden.decide import RequestFacts
-from cookiewarden.endpoints import EndpointRequest
-from cookiewarden.engine import Engine
-from cookiewarden.issuing import ConsentIssuer
-from cookiewarden.options import Options
-from cookiewarden.records import subject_hash
-from cookiewarden.setcookie import parse_set_cookie
+from cookiewarden.engine.core import Engine
+from cookiewarden.engine.issuing import ConsentIssuer
+from cookiewarden.engine.options import Options
+from cookiewarden.records.sqlite import subject_hash
+from cookiewarden.rules.consent import Consent, ConsentCodec, choose
+from cookiewarden.rules.decide import RequestFacts
+from cookiewarden.rules.setcookie import parse_set_cookie
+from cookiewarden.web.endpoints import EndpointRequest
 
 NOW = 1_795_000_000
 DAY = 86400

@@ -14,11 +14,11 @@ from itertools import count
 import pytest
 
 from cookiewarden import Policy
-from cookiewarden.cache import JUDGED_KEY_MAX
-from cookiewarden.consent import Consent
-from cookiewarden.decide import Decision, RequestFacts, decide
-from cookiewarden.exchange import Tally, decision_of, tally_value
-from cookiewarden.judging import Judge
+from cookiewarden.engine.cache import JUDGED_KEY_MAX
+from cookiewarden.engine.judging import Judge
+from cookiewarden.engine.responding import Tally, decision_of, tally_value
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import Decision, RequestFacts, decide
 
 NOW = 1_795_000_000.0
 DAY = 86400

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Engine, Policy, prometheus_text, stats
-from cookiewarden.consent import Consent
-from cookiewarden.decide import RequestFacts
 from cookiewarden.metrics import CONTENT_TYPE, METRIC, find_engine
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.decide import RequestFacts
 
 FACTS = RequestFacts(host="testserver", secure=False)
 # One sample line of the text format: name{labels} value (no timestamp).

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cookiewarden import Policy, PolicyError
-from cookiewarden.policy import CONSENT_COOKIE, parse_duration
+from cookiewarden.rules.policy import CONSENT_COOKIE, parse_duration
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

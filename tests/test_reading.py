@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cookiewarden import Policy
-from cookiewarden.consent import ConsentCodec, choose
-from cookiewarden.options import Options
-from cookiewarden.reading import FOREVER, RequestReader, refused_deletions
+from cookiewarden.engine.options import Options
+from cookiewarden.engine.reading import FOREVER, RequestReader, refused_deletions
+from cookiewarden.rules.consent import ConsentCodec, choose
 
 NOW = 1_795_000_000.0
 DAY = 86400
@@ -164,7 +164,7 @@ def test_refused_deletions(
 
 
 def test_any_space_is_what_str_strip_removes_and_the_latin1_octets() -> None:
-    from cookiewarden.reading import _ANY_SPACE
+    from cookiewarden.engine.reading import _ANY_SPACE
 
     unicode_space = {c for c in map(chr, range(0x110000)) if c.isspace()}
     assert set(_ANY_SPACE) == unicode_space | {chr(0xDC85), chr(0xDCA0)}  # lone 0x85, 0xA0
@@ -202,7 +202,7 @@ def test_any_space_is_what_str_strip_removes_and_the_latin1_octets() -> None:
 def test_readings_are_every_name_a_framework_may_see(
     name: str, value: str, readings: set[str]
 ) -> None:
-    from cookiewarden.reading import _readings
+    from cookiewarden.engine.reading import _readings
 
     assert set(_readings(name, value)) == readings
 

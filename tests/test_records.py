@@ -1,4 +1,4 @@
-"""Tests for cookiewarden.records (the record, the hash, SQLite) and cookiewarden.records_postgres.
+"""Tests for cookiewarden.records.sqlite (the record, the hash, SQLite) and cookiewarden.records.postgres.
 
 Every sink is held to one contract, :class:`RecordSinkContract`, which :class:`TestSQLiteSink`
 and :class:`TestPostgresSink` inherit. The PostgreSQL tests run a throw-away server
@@ -26,7 +26,7 @@ import pytest
 
 from conftest_postgres import PostgresServer, find_bin_dir, free_port
 from cookiewarden.errors import ConfigurationError, CookieWardenError
-from cookiewarden.records import (
+from cookiewarden.records.sqlite import (
     TABLE,
     ConsentRecord,
     RecordError,
@@ -280,7 +280,7 @@ def test_open_sink_sqlite_absolute(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
 def test_open_sink_postgres(scheme: str) -> None:
-    from cookiewarden.records_postgres import PostgresSink
+    from cookiewarden.records.postgres import PostgresSink
 
     sink = open_sink(f"{scheme}://u:secret@127.0.0.1:{free_port()}/db")
     assert isinstance(sink, PostgresSink)
@@ -514,7 +514,7 @@ def _admin(server: PostgresServer, *statements: str) -> list[tuple[Any, ...]]:
 class TestPostgresSink(RecordSinkContract):
     @pytest.fixture
     def sink(self, postgres: PostgresServer) -> Iterator[Any]:
-        from cookiewarden.records_postgres import PostgresSink
+        from cookiewarden.records.postgres import PostgresSink
 
         if not postgres.running:  # a failed outage test must not break the others
             postgres.start()
@@ -541,7 +541,7 @@ class TestPostgresSink(RecordSinkContract):
         }
 
     def test_servers_migrating_at_once_do_not_race(self, postgres: PostgresServer) -> None:
-        from cookiewarden.records_postgres import PostgresSink
+        from cookiewarden.records.postgres import PostgresSink
 
         sinks = [PostgresSink(postgres.url) for _ in range(4)]
         errors: list[BaseException] = []
@@ -607,7 +607,7 @@ class TestPostgresSink(RecordSinkContract):
     def test_unreachable_at_start_queues_and_logs_overflow(
         self, caplog: pytest.LogCaptureFixture
     ) -> None:
-        from cookiewarden.records_postgres import PostgresSink
+        from cookiewarden.records.postgres import PostgresSink
 
         caplog.set_level(logging.WARNING, logger="cookiewarden")
         url = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
@@ -633,7 +633,7 @@ class TestPostgresSink(RecordSinkContract):
         assert sorted(d["record_id"] for d in logged) == sorted(r.record_id for r in records)
 
     def test_bad_sizes_raise_configuration_error(self, postgres: PostgresServer) -> None:
-        from cookiewarden.records_postgres import PostgresSink
+        from cookiewarden.records.postgres import PostgresSink
 
         for option, value in (("queue_max", 0), ("max_size", 0), ("attempts", 0)):
             with pytest.raises(ConfigurationError) as info:
@@ -656,7 +656,7 @@ def test_middleware_records_concurrent_choices_once_across_an_outage(
     import httpx
 
     from cookiewarden import CookieWarden, Policy
-    from cookiewarden.records_postgres import PostgresSink
+    from cookiewarden.records.postgres import PostgresSink
 
     if not postgres.running:
         postgres.start()
@@ -722,7 +722,7 @@ def test_cli_migrates_and_exports_postgres_records(postgres: PostgresServer) -> 
     import subprocess
     import sys
 
-    from cookiewarden.records_postgres import PostgresSink
+    from cookiewarden.records.postgres import PostgresSink
 
     if not postgres.running:
         postgres.start()

@@ -1,4 +1,4 @@
-"""Unit tests for cookiewarden.setcookie: the browser-exact Set-Cookie parse, and rendering."""
+"""Unit tests for cookiewarden.rules.setcookie: the browser-exact Set-Cookie parse, and rendering."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cookiewarden.setcookie import (
+from cookiewarden.rules.setcookie import (
     SetCookie,
     format_cookie_date,
     parse_set_cookie,

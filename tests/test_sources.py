@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cookiewarden import Policy, PolicyError
-from cookiewarden.sources import (
+from cookiewarden.engine.adopted import (
     MAX_SOURCE_VALUE,
     adopt,
     read_cookieconsent,

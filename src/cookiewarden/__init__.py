@@ -10,16 +10,16 @@ imports no web framework.
 
 from __future__ import annotations
 
-from .asgi import CookieWarden
-from .consent import Consent
-from .decide import Action, Decision, RequestFacts
-from .engine import Engine
+from .adapters.asgi import CookieWarden
+from .adapters.wsgi import CookieWardenWSGI
+from .engine.core import Engine
+from .engine.hooks import DecisionEvent, RequestInfo
 from .errors import ConfigurationError, CookieWardenError, PolicyError
-from .hooks import DecisionEvent, RequestInfo
 from .metrics import prometheus_text, stats
-from .policy import Category, CookieRule, Policy
-from .setcookie import SetCookie, parse_set_cookie
-from .wsgi import CookieWardenWSGI
+from .rules.consent import Consent
+from .rules.decide import Action, Decision, RequestFacts
+from .rules.policy import Category, CookieRule, Policy
+from .rules.setcookie import SetCookie, parse_set_cookie
 
 __all__ = [
     "Action",

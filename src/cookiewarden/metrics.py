@@ -18,7 +18,7 @@ Rules:
 
 from __future__ import annotations
 
-from .engine import Engine
+from .engine.core import Engine
 
 __all__ = ["CONTENT_TYPE", "METRIC", "find_engine", "prometheus_text", "stats"]
 

@@ -44,7 +44,7 @@ from cookiewarden import (
     SetCookie,
     parse_set_cookie,
 )
-from cookiewarden.decide import effective_name
+from cookiewarden.rules.decide import effective_name
 
 HOST = "testserver"
 YEAR = 365 * 24 * 3600
@@ -520,7 +520,7 @@ class AdapterContract:
     ) -> None:
         """Fail closed: a bug in the response rewrite lets no cookie through unjudged, and the
         page still leaves (fault injected into the engine's rewrite, both raw and text)."""
-        from cookiewarden.exchange import Exchange
+        from cookiewarden.engine.responding import Exchange
 
         def bug(*args: object, **kwargs: object) -> object:
             raise RuntimeError("a bug in the rewrite")

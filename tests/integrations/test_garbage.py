@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
-from cookiewarden.cookies import parse_cookie_header
+from cookiewarden.rules.cookies import parse_cookie_header
 
 from .contract import (
     OPTIONAL,

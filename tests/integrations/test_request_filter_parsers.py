@@ -1,7 +1,7 @@
 """Request-side filtering against the frameworks' own ``Cookie`` parsers (a differential test).
 
 cookiewarden hides refused cookies from the app by parsing the ``Cookie`` header
-(:func:`~cookiewarden.cookies.parse_cookie_header`), dropping the refused pairs and handing the
+(:func:`~cookiewarden.rules.cookies.parse_cookie_header`), dropping the refused pairs and handing the
 app a re-rendered header. If its parse and the framework's disagree about where a cookie ends
 or what it is called, a refused cookie can reach the app under its name: a privacy bypass.
 

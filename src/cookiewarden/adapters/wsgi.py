@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .engine import Engine, Exchange
+from ..engine.core import Engine, Exchange
+from ..rules.policy import Policy
 from .inject import MAX_INJECT_BODY, banner_tag, inject, injectable
-from .policy import Policy
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -185,7 +185,7 @@ class CookieWardenWSGI:
     def _endpoint(
         self, environ: WSGIEnvironment, start_response: StartResponse, exchange: Exchange
     ) -> Iterable[bytes]:
-        from .endpoints import MAX_BODY, EndpointRequest
+        from ..web.endpoints import MAX_BODY, EndpointRequest
 
         method = environ.get("REQUEST_METHOD", "GET")
         body = b""

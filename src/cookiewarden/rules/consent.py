@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Final
 from itsdangerous import BadData, BadSignature, Signer, URLSafeSerializer
 from itsdangerous.encoding import base64_encode, want_bytes
 
-from .errors import ConfigurationError, CookieWardenError
+from ..errors import ConfigurationError, CookieWardenError
 
 if TYPE_CHECKING:
     from .policy import Policy

@@ -33,8 +33,8 @@ from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from cookiewarden.errors import ConfigurationError, CookieWardenError
-from cookiewarden.records import COLUMNS, TABLE, ConsentRecord
+from ..errors import ConfigurationError, CookieWardenError
+from .sqlite import COLUMNS, TABLE, ConsentRecord
 
 if TYPE_CHECKING:
     import psycopg

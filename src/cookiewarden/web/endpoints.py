@@ -32,13 +32,13 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from .consent import Consent, UnknownCategoryError, choose
-from .cookies import parse_cookie_header
-from .policy import CONSENT_COOKIE
+from ..rules.consent import Consent, UnknownCategoryError, choose
+from ..rules.cookies import parse_cookie_header
+from ..rules.policy import CONSENT_COOKIE
 
 if TYPE_CHECKING:
-    from .engine import Engine, Exchange
-    from .records import ConsentRecord
+    from ..engine.core import Engine, Exchange
+    from ..records.sqlite import ConsentRecord
 
 __all__ = ["MAX_BODY", "EndpointRequest", "EndpointResponse", "handle", "safe_next"]
 
@@ -90,7 +90,7 @@ def _error(status: int, error: str, detail: str) -> EndpointResponse:
 
 @cache
 def _asset(name: str) -> bytes:
-    return resources.files("cookiewarden").joinpath("static", name).read_bytes()
+    return resources.files("cookiewarden.web").joinpath("static", name).read_bytes()
 
 
 _ASSET_TYPES = {

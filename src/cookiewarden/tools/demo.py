@@ -36,12 +36,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .asgi import CookieWarden
-from .consent import Consent
-from .cookies import parse_cookie_header
-from .decide import Action, Decision, RequestFacts, decide
+from ..adapters.asgi import CookieWarden
+from ..rules.consent import Consent
+from ..rules.cookies import parse_cookie_header
+from ..rules.decide import Action, Decision, RequestFacts, decide
+from ..rules.policy import Policy
 from .explain import describe, refused_deletions
-from .policy import Policy
 
 __all__ = ["build_app", "demo_policy"]
 
@@ -54,7 +54,7 @@ def demo_policy() -> Policy:
     """The demo's policy: the four usual categories, one or two declared cookies in each."""
     import tomllib
 
-    text = resources.files("cookiewarden").joinpath("demo_policy.toml").read_text("utf-8")
+    text = resources.files("cookiewarden.tools").joinpath("demo_policy.toml").read_text("utf-8")
     return Policy.from_dict(tomllib.loads(text), source="<demo policy>")
 
 

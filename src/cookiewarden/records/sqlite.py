@@ -42,7 +42,7 @@ from os import PathLike, fspath
 from types import TracebackType
 from typing import Any, Final, Literal, Protocol, get_args, runtime_checkable
 
-from cookiewarden.errors import ConfigurationError, CookieWardenError
+from ..errors import ConfigurationError, CookieWardenError
 
 __all__ = [
     "ConsentRecord",
@@ -463,7 +463,7 @@ def open_sink(url: str | None) -> RecordSink | None:
             )
         return SQLiteSink(rest[1:])
     if scheme in ("postgresql", "postgres"):
-        from cookiewarden.records_postgres import PostgresSink
+        from .postgres import PostgresSink
 
         return PostgresSink(url)
     raise ConfigurationError(

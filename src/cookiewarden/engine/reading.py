@@ -36,12 +36,12 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
+from ..rules.consent import CLOCK_SKEW, Consent, ConsentCodec
+from ..rules.cookies import deletion_header, parse_cookie_header, render_cookie_header
+from ..rules.policy import CONSENT_COOKIE, Policy
+from .adopted import adopt
 from .cache import REQUEST_CACHE_MAX, REQUEST_KEY_MAX, BoundedCache, RequestSide
-from .consent import CLOCK_SKEW, Consent, ConsentCodec
-from .cookies import deletion_header, parse_cookie_header, render_cookie_header
 from .options import Options
-from .policy import CONSENT_COOKIE, Policy
-from .sources import adopt
 
 __all__ = ["FOREVER", "RequestReader", "refused_deletions"]
 

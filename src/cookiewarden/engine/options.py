@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .domains import canonical_host, is_ip, is_public_suffix, within
-from .errors import ConfigurationError
-from .policy import Policy
-from .sources import SOURCES
+from ..errors import ConfigurationError
+from ..rules.domains import canonical_host, is_ip, is_public_suffix, within
+from ..rules.policy import Policy
+from .adopted import SOURCES
 
 __all__ = ["Options", "check_options"]
 

@@ -34,10 +34,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
-from .consent import Consent, ConsentCodec, choose
-from .decide import Decision, Reason, RequestFacts, decide
-from .declaration import human_duration
-from .errors import CookieWardenError
+from ..errors import CookieWardenError
+from ..rules.consent import Consent, ConsentCodec, choose
+from ..rules.decide import Decision, Reason, RequestFacts, decide
+from ..rules.policy import CONSENT_COOKIE, Policy
+from ..rules.setcookie import parse_set_cookie
+from ..web.declaration import human_duration
 from .explain import category_label, describe, requested_lifetime
 from .inprocess import (
     AppFailed,
@@ -48,8 +50,6 @@ from .inprocess import (
     split_path,
     wsgi_get,
 )
-from .policy import CONSENT_COOKIE, Policy
-from .setcookie import parse_set_cookie
 
 __all__ = [
     "VISITORS",
@@ -195,8 +195,8 @@ def _import(spec: str) -> Any:
 
 def _unwrap(app: Any, notes: list[str]) -> Any:
     """Peel cookiewarden middleware off ``app``, so the audit sees the app's own headers."""
-    from .asgi import CookieWarden
-    from .wsgi import CookieWardenWSGI
+    from ..adapters.asgi import CookieWarden
+    from ..adapters.wsgi import CookieWardenWSGI
 
     for _ in range(16):
         if isinstance(app, CookieWarden | CookieWardenWSGI):

@@ -48,14 +48,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from ..errors import CookieWardenError, PolicyError
+from ..rules.policy import CONSENT_COOKIE, Policy
+from ..web.declaration import human_duration, render_html, render_markdown
+from ..web.declaration import render_json as render_declaration_json
 from .audit import LogCapture, capture_logs, load_target, render_json, render_text, run_audit
-from .declaration import human_duration, render_html, render_markdown
-from .declaration import render_json as render_declaration_json
-from .errors import CookieWardenError, PolicyError
-from .policy import CONSENT_COOKIE, Policy
 
 if TYPE_CHECKING:
-    from .records import RecordSink
+    from ..records.sqlite import RecordSink
 
 __all__ = ["main"]
 
@@ -152,7 +152,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def _open_sink(url: str, *, create: bool) -> RecordSink:
-    from .records import SQLiteSink, open_sink
+    from ..records.sqlite import SQLiteSink, open_sink
 
     try:
         sink = open_sink(url)
@@ -355,7 +355,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog=_PROG,

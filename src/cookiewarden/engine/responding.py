@@ -23,13 +23,13 @@ from collections.abc import Iterable, Sequence
 from itertools import count, repeat
 from typing import TYPE_CHECKING, Any, Final
 
+from ..rules.consent import Consent
+from ..rules.decide import Action, Decision, RequestFacts, revalue
 from .cache import RESPONSE_KEY_MAX
-from .consent import Consent
-from .decide import Action, Decision, RequestFacts, revalue
 from .hooks import RequestInfo
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .core import Engine
 
 __all__ = ["Exchange", "Spliced", "Tally", "decision_of", "tally_value"]
 

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .policy import CookieRule, Policy
+from ..rules.policy import CookieRule, Policy
 
 __all__ = [
     "BROWSER_HELP",

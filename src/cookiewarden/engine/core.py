@@ -50,6 +50,10 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import count
 from typing import TYPE_CHECKING
 
+from ..rules.consent import Consent, ConsentCodec
+from ..rules.decide import Action, Decision, RequestFacts
+from ..rules.domains import request_host
+from ..rules.policy import Policy
 from .cache import (
     FACTS_CACHE_MAX,
     FACTS_KEY_MAX,
@@ -59,21 +63,17 @@ from .cache import (
     BoundedCache,
     RequestSide,
 )
-from .consent import Consent, ConsentCodec
-from .decide import Action, Decision, RequestFacts
-from .domains import request_host
-from .exchange import Exchange, KeptResponse, Spliced, Tally, tally_value
 from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
 from .hooks import is_required as ask_required
 from .issuing import ConsentIssuer
 from .judging import Judge
 from .options import check_options
-from .policy import Policy
 from .reading import FOREVER, RequestReader, refused_deletions
+from .responding import Exchange, KeptResponse, Spliced, Tally, tally_value
 
 if TYPE_CHECKING:
-    from .endpoints import EndpointRequest, EndpointResponse
-    from .records import ConsentRecord, RecordSink
+    from ..records.sqlite import ConsentRecord, RecordSink
+    from ..web.endpoints import EndpointRequest, EndpointResponse
 
 __all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
 
@@ -429,7 +429,7 @@ class Engine:
 
     def endpoint(self, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
         """Answer a consent-API request (:func:`cookiewarden.endpoints.handle`)."""
-        from .endpoints import handle
+        from ..web.endpoints import handle
 
         return handle(self, exchange, request)
 
@@ -451,7 +451,7 @@ class Engine:
         if self._sink is None and isinstance(self._consent_log, str):
             with self._sink_lock:
                 if self._sink is None:
-                    from .records import open_sink
+                    from ..records.sqlite import open_sink
 
                     self._sink = open_sink(self._consent_log)
         return self._sink

@@ -44,8 +44,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import unquote
 
-from .consent import CLOCK_SKEW, Consent
-from .policy import Policy
+from ..rules.consent import CLOCK_SKEW, Consent
+from ..rules.policy import Policy
 
 __all__ = [
     "MAX_SOURCE_VALUE",

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .consent import Consent
-from .decide import Decision, Reason, RequestFacts
-from .declaration import human_duration
-from .policy import Policy
-from .reading import refused_deletions as engine_refused_deletions
-from .setcookie import SetCookie, parse_set_cookie
+from ..engine.reading import refused_deletions as engine_refused_deletions
+from ..rules.consent import Consent
+from ..rules.decide import Decision, Reason, RequestFacts
+from ..rules.policy import Policy
+from ..rules.setcookie import SetCookie, parse_set_cookie
+from ..web.declaration import human_duration
 
 __all__ = ["category_label", "describe", "refused_deletions", "requested_lifetime"]
 

@@ -27,16 +27,16 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .consent import Consent, ConsentCodec
-from .cookies import deletion_header
-from .decide import RequestFacts
-from .domains import is_ip, within
+from ..rules.consent import Consent, ConsentCodec
+from ..rules.cookies import deletion_header
+from ..rules.decide import RequestFacts
+from ..rules.domains import is_ip, within
+from ..rules.policy import CONSENT_COOKIE, Policy
 from .options import Options
-from .policy import CONSENT_COOKIE, Policy
 
 if TYPE_CHECKING:
-    from .endpoints import EndpointRequest
-    from .records import ConsentRecord
+    from ..records.sqlite import ConsentRecord
+    from ..web.endpoints import EndpointRequest
 
 __all__ = ["ConsentIssuer"]
 
@@ -131,7 +131,7 @@ class ConsentIssuer:
     def _record(
         self, consent: Consent, request: EndpointRequest, *, source: str, client: str | None
     ) -> ConsentRecord:
-        from .records import ConsentRecord, subject_hash
+        from ..records.sqlite import ConsentRecord, subject_hash
 
         return ConsentRecord(
             consent_id=consent.consent_id or "",

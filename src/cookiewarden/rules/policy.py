@@ -32,8 +32,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from ..errors import PolicyError
 from .domains import canonical_host, is_ip, is_public_suffix
-from .errors import PolicyError
 
 __all__ = [
     "CONSENT_COOKIE",
@@ -430,7 +430,9 @@ class Policy:
     @classmethod
     def default(cls) -> Policy:
         """The four usual categories with only the consent cookie declared."""
-        text = resources.files("cookiewarden").joinpath("default_policy.toml").read_text("utf-8")
+        text = (
+            resources.files("cookiewarden.rules").joinpath("default_policy.toml").read_text("utf-8")
+        )
         return cls.from_dict(tomllib.loads(text), source="<default policy>")
 
 

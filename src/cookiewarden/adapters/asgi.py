@@ -19,9 +19,9 @@ from typing import Any
 
 from asgiref.compatibility import guarantee_single_callable
 
-from .engine import Engine, Exchange
+from ..engine.core import Engine, Exchange
+from ..rules.policy import Policy
 from .inject import MAX_INJECT_BODY, banner_tag, inject, injectable
-from .policy import Policy
 
 __all__ = ["ASGIApp", "CookieWarden"]
 
@@ -234,7 +234,7 @@ class CookieWarden:
     async def _endpoint(
         self, scope: Scope, receive: Receive, send: Send, exchange: Exchange
     ) -> None:
-        from .endpoints import MAX_BODY, EndpointRequest
+        from ..web.endpoints import MAX_BODY, EndpointRequest
 
         body = b""
         too_large = False

@@ -25,11 +25,20 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Final
 
+from ..rules.consent import Consent
+from ..rules.decide import (
+    Action,
+    Decision,
+    Pending,
+    Reason,
+    RequestFacts,
+    judge,
+    revalue,
+    value_free,
+)
+from ..rules.policy import Policy
 from .cache import JUDGED_CACHE_MAX, JUDGED_KEY_MAX, RAW_SHAPE_MAX, SHAPE_CACHE_MAX, BoundedCache
-from .consent import Consent
-from .decide import Action, Decision, Pending, Reason, RequestFacts, judge, revalue, value_free
-from .exchange import NO_TALLY, Spliced, Tally
-from .policy import Policy
+from .responding import NO_TALLY, Spliced, Tally
 
 __all__ = ["Judge"]
 

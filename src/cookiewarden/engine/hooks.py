@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, TypeAlias
 
-from .decide import Action, Decision, Reason, RequestFacts
-from .hardening import SAME_SITE_RANK
-from .setcookie import SetCookie
+from ..rules.decide import Action, Decision, Reason, RequestFacts
+from ..rules.hardening import SAME_SITE_RANK
+from ..rules.setcookie import SetCookie
 
 __all__ = [
     "ConsentRequired",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final, TypeVar
 
 if TYPE_CHECKING:
-    from .consent import Consent
+    from ..rules.consent import Consent
 
 __all__ = ["BoundedCache", "RequestSide"]
 
