@@ -1,1 +1,6 @@
-"""tools."""
+"""The ``cookiewarden`` command and what it runs: the CLI (``cli``), the audit (``audit``), the
+demo site (``demo``), one sentence per decision (``explain``) and an in-process client
+(``inprocess``).
+
+May import: anything of the package. Nothing below imports a tool.
+"""

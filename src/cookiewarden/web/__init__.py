@@ -1,1 +1,9 @@
-"""web."""
+"""What the middleware serves itself, under ``consent_path``: the consent API, the cookie
+declaration, and the page's assets (banner, guard).
+
+Owns: the consent API as sans-I/O request → response (``endpoints``), the published
+declaration in each format (``declaration``), and the static files (``static/``).
+
+May import: :mod:`cookiewarden.errors`, :mod:`cookiewarden.rules`, :mod:`cookiewarden.records`,
+:mod:`cookiewarden.engine`.
+"""
