@@ -276,12 +276,12 @@ def test_every_cache_stays_within_its_bound() -> None:
         "_requests": e.reader._requests,
         "_judged": e.judge._judged,
         "_judged_raw": e.judge._judged_raw,
-        "_responses": e._responses,
+        "_responses": e.responder.responses,
         "_facts": e._facts,
         "_shapes": e.judge._shapes,
         "_raw_shapes": e.judge._raw_shapes,
-        "_seen_responses": e._seen_responses,
-        "_header_lists": e._header_lists,
+        "_seen_responses": e.responder.seen_responses,
+        "_header_lists": e.responder.header_lists,
         "_plans": e._plans,
     }
     limits = {name: cache.limit for name, cache in caches.items()}
@@ -313,7 +313,7 @@ def test_oversized_keys_are_worked_out_but_not_kept() -> None:
         len(e.reader._requests)
         == len(e.judge._judged)
         == len(e.judge._judged_raw)
-        == len(e._responses)
+        == len(e.responder.responses)
         == 0
     )
     assert exchange.decisions[0].header == f"sessionid={huge_value}"
@@ -617,7 +617,7 @@ def test_a_whole_header_list_seen_before_leaves_as_it_did_for_the_same_visitor_o
             exchange = e.begin(facts, cookie)
             assert exchange.rewrite_raw_headers(list(_HEADERS)) == expected
             assert [d.name for d in exchange.decisions] == ["sessionid", "_ga", "ads"]
-    assert len(e._header_lists) == 2  # from the third sighting on, one lookup per response
+    assert len(e.responder.header_lists) == 2  # from the third sighting on, one lookup per response
     assert e.stats()[("keep", "allowed", "necessary")] == 8  # every use counted
     assert e.stats()[("drop", "refused-category", "targeting")] == 4
 
@@ -635,7 +635,7 @@ def test_a_header_list_without_set_cookie_is_left_alone_unless_deletions_are_due
             *plain,
             (b"set-cookie", due.deletions[0].encode()),
         ]
-    assert len(e._header_lists) == 2  # the plain list, and with the deletion due
+    assert len(e.responder.header_lists) == 2  # the plain list, and with the deletion due
 
 
 def test_a_header_list_is_reused_only_with_the_same_deletions_and_never_as_lists() -> None:
@@ -663,7 +663,7 @@ def test_a_header_list_is_reused_only_with_the_same_deletions_and_never_as_lists
             (b"x-frame-options", b"DENY"),
         ]
     assert all(len(seen) == 1 for seen in outputs.values())
-    assert len(e._header_lists) == 2  # one per set of deletions; lists are never kept
+    assert len(e.responder.header_lists) == 2  # one per set of deletions; lists are never kept
     assert e.stats()[("clear", "refused-category", "performance")] == 12  # each use counted
 
 

@@ -12,7 +12,6 @@ from cookiewarden.records.sqlite import subject_hash
 from cookiewarden.rules.consent import Consent, ConsentCodec, choose
 from cookiewarden.rules.decide import RequestFacts
 from cookiewarden.rules.setcookie import parse_set_cookie
-from cookiewarden.web.endpoints import EndpointRequest
 
 NOW = 1_795_000_000
 DAY = 86400
@@ -114,10 +113,9 @@ def test_the_shared_domain_only_where_a_browser_takes_it(host: str, domain: str 
 
 
 def test_a_record_keeps_a_salted_hash_never_the_address_or_the_agent() -> None:
-    request = EndpointRequest(
-        method="POST", path="/_consent", query="", headers={"user-agent": "Agent/1"}
+    record = issuer().record(
+        chosen(["performance"]), source="banner", client="10.0.0.7", user_agent="Agent/1"
     )
-    record = issuer().record(chosen(["performance"]), request, source="banner", client="10.0.0.7")
     assert record is not None
     assert (record.granted, record.refused, record.method) == (
         ("necessary", "performance"),
@@ -127,23 +125,17 @@ def test_a_record_keeps_a_salted_hash_never_the_address_or_the_agent() -> None:
     assert "10.0.0.7" not in record.to_json() and "Agent/1" not in record.to_json()
     assert record.subject_hash == subject_hash("10.0.0.7", "Agent/1", salt=issuer()._record_salt)
     again = issuer(keys=["other"]).record(
-        chosen(["performance"]), request, source="banner", client="10.0.0.7"
+        chosen(["performance"]), source="banner", client="10.0.0.7", user_agent="Agent/1"
     )
     assert again is not None and again.subject_hash != record.subject_hash  # keyed by the secret
 
 
 def test_the_engine_records_the_client_its_proxies_report() -> None:
-    request = EndpointRequest(
-        method="POST",
-        path="/_consent",
-        query="",
-        headers={"x-forwarded-for": "203.0.113.9, 10.0.0.1", "user-agent": "A"},
-        client="10.0.0.2",
-    )
+    request = {"client": "10.0.0.2", "user_agent": "A", "forwarded_for": "203.0.113.9, 10.0.0.1"}
     consent = chosen([])
-    direct = Engine(POLICY, KEYS, consent_log=None).make_record(consent, request, source="api")
+    direct = Engine(POLICY, KEYS, consent_log=None).make_record(consent, source="api", **request)
     proxied = Engine(POLICY, KEYS, consent_log=None, trusted_proxies=2).make_record(
-        consent, request, source="api"
+        consent, source="api", **request
     )
     assert direct is not None and proxied is not None
     salt = issuer()._record_salt
@@ -154,6 +146,7 @@ def test_the_engine_records_the_client_its_proxies_report() -> None:
 def test_a_record_that_cannot_be_made_is_logged_and_the_choice_stands(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    request = EndpointRequest(method="POST", path="/_consent", query="", headers={})
-    assert issuer().record(chosen([]), request, source="carrier-pigeon", client=None) is None
+    assert (
+        issuer().record(chosen([]), source="carrier-pigeon", client=None, user_agent=None) is None
+    )
     assert "could not build the consent record" in caplog.text

@@ -14,9 +14,9 @@ from itertools import count
 import pytest
 
 from cookiewarden import Policy
+from cookiewarden.engine.bookkeeping import Tally, tally_value
 from cookiewarden.engine.cache import JUDGED_KEY_MAX
-from cookiewarden.engine.judging import Judge
-from cookiewarden.engine.responding import Tally, decision_of, tally_value
+from cookiewarden.engine.judging import Judge, decision_of
 from cookiewarden.rules.consent import Consent
 from cookiewarden.rules.decide import Decision, RequestFacts, decide
 

@@ -60,7 +60,7 @@ def test_decisions_are_counted_per_action_reason_and_category(
 
 def test_label_values_are_escaped(example_policy: Policy, clock: Callable[[], float]) -> None:
     engine = make_engine(example_policy, clock)
-    engine._count('say "hi"', "back\\slash", "two\nlines")
+    engine.ledger.count('say "hi"', "back\\slash", "two\nlines")
     (line,) = prometheus_text(engine).splitlines()[2:]
     assert line == (
         f'{METRIC}{{action="say \\"hi\\"",reason="back\\\\slash",category="two\\nlines"}} 1'

@@ -234,7 +234,7 @@ class CookieWarden:
     async def _endpoint(
         self, scope: Scope, receive: Receive, send: Send, exchange: Exchange
     ) -> None:
-        from ..web.endpoints import MAX_BODY, EndpointRequest
+        from ..web.endpoints import MAX_BODY, EndpointRequest, handle
 
         body = b""
         too_large = False
@@ -259,7 +259,7 @@ class CookieWarden:
             body_too_large=too_large,
             client=(scope.get("client") or (None,))[0],
         )
-        response = self.engine.endpoint(exchange, request)
+        response = handle(self.engine, exchange, request)
         if response.record is not None:
             # Commit before answering, off the event loop so a slow disk blocks nobody else.
             await asyncio.to_thread(self.engine.record, response.record)

@@ -185,7 +185,7 @@ class CookieWardenWSGI:
     def _endpoint(
         self, environ: WSGIEnvironment, start_response: StartResponse, exchange: Exchange
     ) -> Iterable[bytes]:
-        from ..web.endpoints import MAX_BODY, EndpointRequest
+        from ..web.endpoints import MAX_BODY, EndpointRequest, handle
 
         method = environ.get("REQUEST_METHOD", "GET")
         body = b""
@@ -214,7 +214,7 @@ class CookieWardenWSGI:
             body_too_large=too_large,
             client=environ.get("REMOTE_ADDR"),
         )
-        response = self.engine.endpoint(exchange, request)
+        response = handle(self.engine, exchange, request)
         if response.record is not None:
             self.engine.record(response.record)  # commit before answering
         status = f"{response.status} {_REASONS.get(response.status, 'Status')}"

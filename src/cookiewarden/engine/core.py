@@ -23,11 +23,12 @@ Rules:
    - ``judge`` (:class:`~cookiewarden.judging.Judge`): (Set-Cookie, host, https, granted
      categories) → the clock-free judgement, and the same by the cookie's shape (name and
      attributes) for a value never seen; raw values of a known shape are spliced (ASGI).
-   - ``_responses``: (all Set-Cookie values of a response, host, https, granted) → what leaves,
-     for responses whose every decision is clock-free, kept from their second sighting
-     (``_seen_responses`` holds the hashes of those seen once).
-   - ``_header_lists``: (a whole ASGI header list, host, https, granted, deletions due) → the
-     header list that leaves, for such responses (:mod:`cookiewarden.exchange`).
+   - ``responder.responses``: (all Set-Cookie values of a response, host, https, granted) →
+     what leaves, for responses whose every decision is clock-free, kept from their second
+     sighting (``responder.seen_responses`` holds the hashes of those seen once).
+   - ``responder.header_lists``: (a whole ASGI header list, host, https, granted, deletions
+     due) → the header list that leaves, for such responses
+     (:mod:`cookiewarden.engine.responding`).
    - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
    - ``_plans``: (host, scheme, path, ``Cookie`` header, GPC) → the facts and the request side
      (:meth:`Engine.begin_request`, for an engine without hooks), used as the reader's are.
@@ -42,42 +43,36 @@ Rules:
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from itertools import count
 from typing import TYPE_CHECKING
 
 from ..rules.consent import Consent, ConsentCodec
-from ..rules.decide import Action, Decision, RequestFacts
+from ..rules.decide import Decision, RequestFacts
 from ..rules.domains import request_host
 from ..rules.policy import Policy
+from .bookkeeping import Ledger, RecordDesk
 from .cache import (
     FACTS_CACHE_MAX,
     FACTS_KEY_MAX,
     REQUEST_CACHE_MAX,
     REQUEST_KEY_MAX,
-    RESPONSE_CACHE_MAX,
     BoundedCache,
     RequestSide,
 )
-from .hooks import ConsentRequired, DecisionHook, RequestInfo, apply_hook
+from .hooks import ConsentRequired, DecisionHook, RequestInfo
 from .hooks import is_required as ask_required
 from .issuing import ConsentIssuer
 from .judging import Judge
 from .options import check_options
 from .reading import FOREVER, RequestReader, refused_deletions
-from .responding import Exchange, KeptResponse, Spliced, Tally, tally_value
+from .responding import Exchange, Responder
 
 if TYPE_CHECKING:
     from ..records.sqlite import ConsentRecord, RecordSink
-    from ..web.endpoints import EndpointRequest, EndpointResponse
 
 __all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
-
-logger = logging.getLogger("cookiewarden")
 
 
 def forwarded_value(value: str | None, trusted: int) -> str | None:
@@ -168,37 +163,18 @@ class Engine:
         self.codec = ConsentCodec(policy, list(secret_keys))
         self.clock = clock
         self.inject_banner = inject_banner
-        self._consent_log = consent_log
-        self._sink: RecordSink | None = None if isinstance(consent_log, str) else consent_log
-        self._sink_lock = threading.Lock()
+        # Counts and log lines (rules 1, 2 of bookkeeping.py), and where records go (rule 3).
+        self.ledger = Ledger(report_only=report_only)
+        self.records = RecordDesk(consent_log, self.ledger)
         # The consent cookie and the proof-of-consent record of each choice (issuing.py).
         self.issuer = ConsentIssuer(
             policy, self.codec, self.options, secret_keys=secret_keys, clock=clock
         )
-        # One tally per (action, reason, category), so that a cached decision holds its own and
-        # counting it needs no lookup (see Tally: no lock either); new ones made under ``_lock``.
-        self._tallies: dict[tuple[str, str, str], Tally] = {}
-        self._lock = threading.Lock()
         # Reading requests' Cookie headers, with its own caches (reading.py).
         self.reader = RequestReader(
-            policy, self.codec, self.options, clock=clock, count=self._count
+            policy, self.codec, self.options, clock=clock, count=self.ledger.count
         )
         # The caches below are keyed on everything their value depends on; see rule 4 above.
-        self._responses: BoundedCache[
-            tuple[tuple[bytes, ...], str, bool, frozenset[str]], KeptResponse
-        ] = BoundedCache(RESPONSE_CACHE_MAX)
-        # Whole ASGI header lists of such responses -> the header list that leaves.
-        self._header_lists: BoundedCache[
-            tuple[tuple[tuple[bytes, bytes], ...], str, bool, frozenset[str], tuple[str, ...]],
-            tuple[
-                tuple[tuple[bytes, bytes], ...],
-                tuple[Decision | Spliced, ...],
-                tuple[Tally, ...],
-                bool,
-            ],
-        ] = BoundedCache(RESPONSE_CACHE_MAX)
-        # Hashes of responses seen once, admitted to _responses when seen again.
-        self._seen_responses: BoundedCache[int, None] = BoundedCache(RESPONSE_CACHE_MAX)
         self._facts: BoundedCache[tuple[str, str, str], RequestFacts] = BoundedCache(
             FACTS_CACHE_MAX
         )
@@ -207,8 +183,11 @@ class Engine:
             tuple[str | bytes, str, str, str | bytes | None, bool],
             tuple[RequestFacts, RequestSide],
         ] = BoundedCache(REQUEST_CACHE_MAX)
-        # Judging Set-Cookie values, with its own caches (judging.py).
-        self.judge = Judge(policy, clock=clock, tally_of=self._tally_of)
+        # Judging Set-Cookie values, with its own caches (judging.py), and what responses share.
+        self.judge = Judge(policy, clock=clock, tally_of=self.ledger.tally_of)
+        self.responder = Responder(
+            self.judge, self.ledger, report_only=report_only, on_decision=on_decision, clock=clock
+        )
         self._endpoint_prefix = consent_path + "/"
 
     # -- request side ---------------------------------------------------------------------
@@ -299,9 +278,9 @@ class Engine:
             required = self._required_by_mode
         side, _ = self.reader.side(cookie_header, gpc, facts.secure, required)
         if side.cleared:
-            self._log_cleared(side.cleared)
+            self.ledger.log_cleared(side.cleared)
         return Exchange(
-            self,
+            self.responder,
             facts,
             side.consent,
             side.app_cookie_header,
@@ -337,9 +316,9 @@ class Engine:
             facts, side = plan
             if side.valid_until == FOREVER or side.valid_from <= self.clock() < side.valid_until:
                 if side.cleared:
-                    self._log_cleared(side.cleared)
+                    self.ledger.log_cleared(side.cleared)
                 return Exchange(
-                    self,
+                    self.responder,
                     facts,
                     side.consent,
                     side.app_cookie_header,
@@ -358,9 +337,9 @@ class Engine:
         ):
             self._plans.put(key, (facts, side))
         if side.cleared:
-            self._log_cleared(side.cleared)
+            self.ledger.log_cleared(side.cleared)
         return Exchange(
-            self,
+            self.responder,
             facts,
             side.consent,
             side.app_cookie_header,
@@ -374,7 +353,7 @@ class Engine:
         Undeclared cookies are never expired: they may belong to another site sharing the domain.
         """
         out, cleared = self.reader.deletions(names, consent, secure=secure)
-        self._log_cleared(cleared)
+        self.ledger.log_cleared(cleared)
         return out
 
     def all_declared_deletions(self, consent: Consent, *, secure: bool) -> list[str]:
@@ -387,133 +366,50 @@ class Engine:
     def decide(self, header: str, consent: Consent, facts: RequestFacts) -> Decision:
         """Judge one Set-Cookie value, count it and log it. Never raises."""
         decision, tally = self.judge.decide(header, consent, facts)
-        self._record((decision,), (tally,))
+        self.ledger.record((decision,), (tally,))
         return decision
-
-    def _hooked(
-        self, hook: DecisionHook, decision: Decision, tally: Tally, exchange: Exchange
-    ) -> tuple[Decision, Tally]:
-        """``decision`` once ``on_decision`` has seen it, and its tally (rule 4, hooks.py)."""
-        request = exchange.request
-        if request is None:  # begin() without headers: the hook still sees host and path
-            request = exchange.request = RequestInfo.build(exchange.facts, ())
-        changed, outcome = apply_hook(hook, decision, request, now=self.clock())
-        if outcome is None:
-            return decision, tally
-        if outcome == "refused" or outcome == "error":
-            self._count("hook", outcome, decision.category or "-")
-            return decision, tally
-        return changed, self._tally_of(changed)
-
-    def _record(self, decisions: Iterable[Decision], tallies: Iterable[Tally]) -> None:
-        """Count and log decisions (one lock for a whole response)."""
-        for tally in tallies:
-            next(tally)
-        if logger.isEnabledFor(logging.INFO):
-            self._log(decisions)
-
-    def _log(self, decisions: Iterable[Decision]) -> None:
-        """Log every decision that drops or rewrites, at INFO."""
-        for decision in decisions:
-            if decision.action is not Action.KEEP:
-                logger.info(
-                    "%s%s Set-Cookie %r (category %s): %s",
-                    "[report-only] would have " if self.options.report_only else "",
-                    "dropped" if decision.action is Action.DROP else "rewritten",
-                    decision.name,
-                    decision.category or "undeclared",
-                    decision.reason.value,
-                )
 
     # -- consent API ----------------------------------------------------------------------
 
-    def endpoint(self, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
-        """Answer a consent-API request (:func:`cookiewarden.endpoints.handle`)."""
-        from ..web.endpoints import handle
-
-        return handle(self, exchange, request)
-
     def make_record(
-        self, consent: Consent, request: EndpointRequest, *, source: str
+        self,
+        consent: Consent,
+        *,
+        source: str,
+        client: str | None,
+        user_agent: str | None,
+        forwarded_for: str | None = None,
     ) -> ConsentRecord | None:
         """The proof-of-consent record of a choice (:meth:`ConsentIssuer.record
-        <cookiewarden.issuing.ConsentIssuer.record>`), from the client the request came from:
-        the one ``X-Forwarded-For`` reports when ``trusted_proxies`` says to believe it."""
-        client = request.client
+        <cookiewarden.engine.issuing.ConsentIssuer.record>`), from the client the request came
+        from: the one ``X-Forwarded-For`` (``forwarded_for``) reports when ``trusted_proxies``
+        says to believe it."""
         trusted = self.options.trusted_proxies
         if trusted:
-            client = forwarded_value(request.headers.get("x-forwarded-for"), trusted) or client
-        return self.issuer.record(consent, request, source=source, client=client)
+            client = forwarded_value(forwarded_for, trusted) or client
+        return self.issuer.record(consent, source=source, client=client, user_agent=user_agent)
 
     @property
     def sink(self) -> RecordSink | None:
-        """The consent-record sink, opened on first use."""
-        if self._sink is None and isinstance(self._consent_log, str):
-            with self._sink_lock:
-                if self._sink is None:
-                    from ..records.sqlite import open_sink
-
-                    self._sink = open_sink(self._consent_log)
-        return self._sink
+        """The consent-record sink, opened on first use (:class:`~.bookkeeping.RecordDesk`)."""
+        return self.records.sink
 
     def record(self, record: ConsentRecord) -> None:
-        """Commit ``record`` to the sink (blocking: ASGI calls it in a worker thread).
-
-        A failing sink never breaks the visitor's choice: the failure is logged at ERROR with
-        the record itself, so nothing disappears silently.
-        """
-        try:
-            sink = self.sink
-            if sink is not None:
-                sink.write(record)
-                self._count("record", record.method, "-")
-        except Exception:
-            logger.exception("cookiewarden: could not record consent %s", record.to_json())
+        """Commit ``record`` to the sink (blocking: ASGI calls it in a worker thread); a failing
+        sink never breaks the visitor's choice (logged at ERROR with the record)."""
+        self.records.write(record)
 
     def close(self) -> None:
         """Close the consent-record sink, if one was opened."""
-        if self._sink is not None:
-            self._sink.close()
+        self.records.close()
 
     # -- bookkeeping ----------------------------------------------------------------------
 
     @property
     def counters(self) -> Counter[tuple[str, str, str]]:
         """Counts per (action, reason, category) since start (a snapshot; see :meth:`stats`)."""
-        return Counter(self.stats())
-
-    def _tally(self, key: tuple[str, str, str]) -> Tally:
-        tally = self._tallies.get(key)
-        if tally is None:
-            with self._lock:
-                tally = self._tallies.setdefault(key, count())
-        return tally
-
-    def _tally_of(self, decision: Decision) -> Tally:
-        """The tally a decision counts in: (action, reason, category or "-")."""
-        # ``_value_``: the member's value itself, without the cost of the ``value`` property.
-        action, reason = decision.action._value_, decision.reason._value_
-        return self._tally((action, reason, decision.category or "-"))
-
-    def _count(self, action: str, reason: str, category: str) -> None:
-        next(self._tally((action, reason, category)))
-
-    def _log_cleared(self, cleared: Sequence[tuple[str, str]]) -> None:
-        """Count and log the deletions of refused cookies, by (name, category)."""
-        for _, category in cleared:
-            next(self._tally(("clear", "refused-category", category)))
-        if logger.isEnabledFor(logging.INFO):
-            for name, category in cleared:
-                logger.info(
-                    "%sexpiring Set-Cookie %r (category %s): refused-category",
-                    "[report-only] would be " if self.options.report_only else "",
-                    name,
-                    category,
-                )
+        return self.ledger.counters
 
     def stats(self) -> dict[tuple[str, str, str], int]:
         """Counts per (action, reason, category) since start."""
-        with self._lock:
-            tallies = list(self._tallies.items())
-        counts = {key: tally_value(tally) for key, tally in tallies}
-        return {key: n for key, n in counts.items() if n}
+        return self.ledger.stats()

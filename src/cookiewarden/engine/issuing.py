@@ -36,7 +36,6 @@ from .options import Options
 
 if TYPE_CHECKING:
     from ..records.sqlite import ConsentRecord
-    from ..web.endpoints import EndpointRequest
 
 __all__ = ["ConsentIssuer"]
 
@@ -113,23 +112,23 @@ class ConsentIssuer:
         return deletion_header(CONSENT_COOKIE, domain=None, path="/", secure=self._secure(facts))
 
     def record(
-        self, consent: Consent, request: EndpointRequest, *, source: str, client: str | None
+        self, consent: Consent, *, source: str, client: str | None, user_agent: str | None
     ) -> ConsentRecord | None:
         """The proof-of-consent record of a choice (rule 3).
 
-        :param request: the consent-API request that made the choice (its user agent is hashed).
+        :param user_agent: the ``User-Agent`` of the request that made the choice (hashed).
         :param source: how the choice was given (``banner``, ``api``, ``gpc``, ``withdraw``).
         :param client: the visitor's address as the engine believes it (hashed, never kept).
         :returns: the record, or ``None`` (logged at ERROR) when no valid one can be made.
         """
         try:
-            return self._record(consent, request, source=source, client=client)
+            return self._record(consent, source=source, client=client, user_agent=user_agent)
         except Exception:
             logger.exception("cookiewarden: could not build the consent record for %r", consent)
             return None
 
     def _record(
-        self, consent: Consent, request: EndpointRequest, *, source: str, client: str | None
+        self, consent: Consent, *, source: str, client: str | None, user_agent: str | None
     ) -> ConsentRecord:
         from ..records.sqlite import ConsentRecord, subject_hash
 
@@ -140,9 +139,7 @@ class ConsentIssuer:
             granted=tuple(sorted(consent.granted)),
             refused=tuple(k for k in self.policy.optional_keys if k not in consent.granted),
             method=source,  # type: ignore[arg-type]
-            subject_hash=subject_hash(
-                client, request.headers.get("user-agent"), salt=self._record_salt
-            ),
+            subject_hash=subject_hash(client, user_agent, salt=self._record_salt),
         )
 
     def _secure(self, facts: RequestFacts) -> bool:

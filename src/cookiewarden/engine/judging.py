@@ -3,7 +3,7 @@
 Contract: :class:`Judge` turns one Set-Cookie value (text, or raw bytes as ASGI carries it),
 the visitor's consent and the request facts into the :class:`~cookiewarden.decide.Decision`
 that :func:`~cookiewarden.decide.decide` would take, and the tally it counts in. It counts and
-logs nothing itself: the :class:`~cookiewarden.exchange.Exchange` does, on every use.
+logs nothing itself: the :class:`~cookiewarden.engine.responding.Exchange` does, on every use.
 
 Rules:
 1. What :func:`~cookiewarden.decide.judge` concludes depends on the value, the host, the
@@ -13,7 +13,7 @@ Rules:
 2. A value that differs from one judged before only in the value of a named cookie is judged
    by :func:`~cookiewarden.decide.revalue` from the judgement of its shape (name, attributes,
    host, scheme, granted); a raw ASCII value of a known shape is spliced, not parsed, and its
-   decision made only when read (:data:`~cookiewarden.exchange.Spliced`).
+   decision made only when read (:data:`Spliced`).
 3. Keys longer than ``JUDGED_KEY_MAX`` are judged every time, never kept; every cache is a
    :class:`~cookiewarden.cache.BoundedCache`.
 4. Nothing raises: an internal error drops the header (logged at ERROR).
@@ -37,10 +37,10 @@ from ..rules.decide import (
     value_free,
 )
 from ..rules.policy import Policy
+from .bookkeeping import NO_TALLY, Tally
 from .cache import JUDGED_CACHE_MAX, JUDGED_KEY_MAX, RAW_SHAPE_MAX, SHAPE_CACHE_MAX, BoundedCache
-from .responding import NO_TALLY, Spliced, Tally
 
-__all__ = ["Judge"]
+__all__ = ["Judge", "Spliced", "action_of", "decision_of", "name_left"]
 
 logger = logging.getLogger("cookiewarden")
 
@@ -49,6 +49,35 @@ logger = logging.getLogger("cookiewarden")
 # HTAB inside a value (as Chromium does), and other octets take the long way.
 _PLAIN_RAW: Final = bytes(range(0x20, 0x7F))
 _RAW_WSP: Final = (b" ", b"\t")
+
+
+Spliced = tuple[Decision, bytes, bytes]
+"""A decision not made yet: (the judgement of another value of the same shape, the raw
+Set-Cookie, its raw value); :func:`decision_of` makes it."""
+
+
+def decision_of(entry: Decision | Spliced) -> Decision:
+    """The decision of a judged entry (a :class:`Decision` or a :data:`Spliced`), made if need
+    be."""
+    if type(entry) is not tuple:
+        return entry  # type: ignore[return-value]
+    template, raw, value = entry
+    return revalue(template, raw.decode("utf-8", "surrogateescape"), value.decode("ascii"))
+
+
+def action_of(entry: Decision | Spliced) -> Action:
+    """What a judged entry does (no decision made)."""
+    decision = entry[0] if type(entry) is tuple else entry
+    assert isinstance(decision, Decision)
+    return decision.action
+
+
+def name_left(entry: Decision | Spliced) -> str | None:
+    """The name of the cookie a judged entry sends, ``None`` when it sends none (no decision
+    made)."""
+    decision = entry[0] if type(entry) is tuple else entry
+    assert isinstance(decision, Decision)
+    return decision.name if decision.header is not None else None
 
 
 def _internal_error(header: str) -> Decision:

@@ -1,8 +1,10 @@
 """One request's response side: the Set-Cookie values that leave, and the decisions taken.
 
-Contract: :class:`Exchange` is made by :meth:`Engine.begin <cookiewarden.engine.Engine.begin>`
-for one request and lives exactly as long as it; the adapters hand it the app's Set-Cookie
-values (text for WSGI, raw bytes for ASGI) and send what it returns.
+Contract: one :class:`Responder` per engine holds what every response shares (the judge, the
+ledger, the ``on_decision`` hook, the caches of whole responses). :class:`Exchange` is made by
+:meth:`Engine.begin <cookiewarden.engine.core.Engine.begin>` for one request and lives exactly as
+long as it; the adapters hand it the app's Set-Cookie values (text for WSGI, raw bytes for ASGI)
+and send what it returns.
 
 Rules:
 1. What leaves is what the engine judged: every Set-Cookie is replaced by its decision's
@@ -19,76 +21,102 @@ Rules:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from itertools import count, repeat
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from typing import Any, Final
 
 from ..rules.consent import Consent
-from ..rules.decide import Action, Decision, RequestFacts, revalue
-from .cache import RESPONSE_KEY_MAX
-from .hooks import RequestInfo
+from ..rules.decide import Action, Decision, RequestFacts
+from .bookkeeping import Ledger, Tally
+from .cache import RESPONSE_CACHE_MAX, RESPONSE_KEY_MAX, BoundedCache
+from .hooks import DecisionHook, RequestInfo, apply_hook
+from .judging import Judge, Spliced, action_of, decision_of, name_left
 
-if TYPE_CHECKING:
-    from .core import Engine
-
-__all__ = ["Exchange", "Spliced", "Tally", "decision_of", "tally_value"]
+__all__ = ["Exchange", "KeptResponse", "Responder", "is_set_cookie"]
 
 logger = logging.getLogger("cookiewarden")
-
-# How many times one (action, reason, category) was counted: ``next(tally)`` counts one more,
-# tally_value reads it. ``next`` on an itertools.count is a single call into C, so threads never
-# lose a count and no lock is taken on the way. (Subscripted for the type checker only.)
-if TYPE_CHECKING:
-    Tally = count[int]
-else:
-    Tally = count
-NO_TALLY: Final[Tally] = count()  # a Pending judgement counts in the tally of what it finishes as
-
-
-def tally_value(tally: Tally) -> int:
-    """How many times ``tally`` was counted (``repr`` of a count is ``count(<next value>)``)."""
-    return int(repr(tally)[6:-1])
-
 
 _SET_COOKIE: Final = b"set-cookie"
 HEADERS_KEY_MAX: Final = 8192  # octets of a response's headers worth keeping whole
 _UNCHANGED: Final = ((), (), (), False)  # a header list kept whole that holds no Set-Cookie
 
-Spliced = tuple[Decision, bytes, bytes]
-"""A decision not made yet: (the judgement of another value of the same shape, the raw
-Set-Cookie, its raw value); :func:`decision_of` makes it."""
-
-
-KeptResponse = tuple[tuple[bytes, ...], tuple["Decision | Spliced", ...], tuple["Tally", ...], bool]
+KeptResponse = tuple[tuple[bytes, ...], tuple[Decision | Spliced, ...], tuple[Tally, ...], bool]
 """A response kept whole: what leaves, its decisions, their tallies, whether any changes."""
 
 
-def decision_of(entry: Decision | Spliced) -> Decision:
-    """The decision for an entry of :attr:`Exchange.decisions`'s store, made if need be."""
-    if type(entry) is not tuple:
-        return entry  # type: ignore[return-value]
-    template, raw, value = entry
-    return revalue(template, raw.decode("utf-8", "surrogateescape"), value.decode("ascii"))
+def is_set_cookie(name: bytes) -> bool:
+    """Whether a raw header name is ``Set-Cookie``, in any case (Django sends ``Set-Cookie``).
+
+    The length is compared first: most header names are not ten octets long, and those are
+    answered without lowering anything.
+    """
+    return name == _SET_COOKIE or (len(name) == 10 and name.lower() == _SET_COOKIE)
 
 
-def action_of(entry: Decision | Spliced) -> Action:
-    """What an entry of :attr:`Exchange.decisions`'s store does (no decision made)."""
-    decision = entry[0] if type(entry) is tuple else entry
-    assert isinstance(decision, Decision)
-    return decision.action
+class Responder:
+    """What the responses of one engine share: the judge, the ledger, the hook, the caches.
 
+    :param judge: judges each Set-Cookie value (cached).
+    :param ledger: counts and logs every decision, on every use.
+    :param report_only: every header leaves as the app sent it (decisions still taken).
+    :param on_decision: the site's hook, offered every decision; ``None``: none.
+    :param clock: the current Unix time (for the hook's checks).
+    """
 
-def name_left(entry: Decision | Spliced) -> str | None:
-    """The name of the cookie an entry sends, ``None`` when it sends none (no decision made)."""
-    decision = entry[0] if type(entry) is tuple else entry
-    assert isinstance(decision, Decision)
-    return decision.name if decision.header is not None else None
+    def __init__(
+        self,
+        judge: Judge,
+        ledger: Ledger,
+        *,
+        report_only: bool,
+        on_decision: DecisionHook | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.judge = judge
+        self.ledger = ledger
+        self.report_only = report_only
+        self.on_decision = on_decision
+        self.clock = clock
+        # (all Set-Cookie values of a response, host, https, granted) -> what leaves, for
+        # responses whose every decision is clock-free, kept from their second sighting.
+        self.responses: BoundedCache[
+            tuple[tuple[bytes, ...], str, bool, frozenset[str]], KeptResponse
+        ] = BoundedCache(RESPONSE_CACHE_MAX)
+        # Whole ASGI header lists of such responses -> the header list that leaves.
+        self.header_lists: BoundedCache[
+            tuple[tuple[tuple[bytes, bytes], ...], str, bool, frozenset[str], tuple[str, ...]],
+            tuple[
+                tuple[tuple[bytes, bytes], ...],
+                tuple[Decision | Spliced, ...],
+                tuple[Tally, ...],
+                bool,
+            ],
+        ] = BoundedCache(RESPONSE_CACHE_MAX)
+        # Hashes of responses seen once, admitted to the caches above when seen again.
+        self.seen_responses: BoundedCache[int, None] = BoundedCache(RESPONSE_CACHE_MAX)
+
+    def hooked(
+        self, hook: DecisionHook, decision: Decision, tally: Tally, exchange: Exchange
+    ) -> tuple[Decision, Tally]:
+        """``decision`` once ``on_decision`` has seen it, and its tally (hooks.py: stricter
+        answers count, the others are refused and counted as ``("hook", outcome, category)``)."""
+        request = exchange.request
+        if request is None:  # begin() without headers: the hook still sees host and path
+            request = exchange.request = RequestInfo.build(exchange.facts, ())
+        changed, outcome = apply_hook(hook, decision, request, now=self.clock())
+        if outcome is None:
+            return decision, tally
+        if outcome == "refused" or outcome == "error":
+            self.ledger.count("hook", outcome, decision.category or "-")
+            return decision, tally
+        return changed, self.ledger.tally_of(changed)
 
 
 class Exchange:
     """One request's consent, the cookie header the app sees, and the response rewrite.
 
-    Created by :meth:`Engine.begin`; lives exactly as long as its request.
+    Created by :meth:`Engine.begin <cookiewarden.engine.core.Engine.begin>`; lives exactly as
+    long as its request.
     """
 
     __slots__ = (
@@ -96,15 +124,15 @@ class Exchange:
         "app_cookie_header",
         "consent",
         "deletions",
-        "engine",
         "facts",
         "request",
         "required",
+        "responder",
     )
 
     def __init__(
         self,
-        engine: Engine,
+        responder: Responder,
         facts: RequestFacts,
         consent: Consent,
         app_cookie_header: str | None,
@@ -112,7 +140,7 @@ class Exchange:
         required: bool = True,
         request: RequestInfo | None = None,
     ) -> None:
-        self.engine = engine
+        self.responder = responder
         self.facts = facts
         self.consent = consent
         #: Whether this request needs opt-in consent (``consent_required``, else ``mode``).
@@ -138,18 +166,18 @@ class Exchange:
     @property
     def has_work(self) -> bool:
         """Whether a response without Set-Cookie still needs headers added."""
-        return bool(self.deletions) and not self.engine.options.report_only
+        return bool(self.deletions) and not self.responder.report_only
 
     def response_headers(self, set_cookies: Sequence[str]) -> list[str]:
         """The Set-Cookie values to send in place of ``set_cookies``, deletions appended.
 
         In ``report_only`` every header leaves exactly as the app sent it.
         """
-        engine = self.engine
-        report_only = engine.options.report_only
+        responder = self.responder
+        report_only = responder.report_only
         consent, facts = self.consent, self.facts
-        decide = engine.judge.decide
-        hook = engine.on_decision
+        decide = responder.judge.decide
+        hook = responder.on_decision
         out: list[str] = []
         decisions: list[Decision] = []
         tallies: list[Tally] = []
@@ -157,7 +185,7 @@ class Exchange:
             decision, tally = decide(header, consent, facts)
             if hook is not None:
                 # After the (cached) judgement, on every use: the hook sees this request.
-                decision, tally = engine._hooked(hook, decision, tally, self)
+                decision, tally = responder.hooked(hook, decision, tally, self)
             decisions.append(decision)
             tallies.append(tally)
             if report_only:
@@ -166,7 +194,7 @@ class Exchange:
                 out.append(decision.header)
         if decisions:
             self._decisions.extend(decisions)
-            engine._record(decisions, tallies)
+            responder.ledger.record(decisions, tallies)
         if not report_only and self.deletions:
             sent = {name_left(entry) for entry in self._decisions}
             out.extend(d for d in self.deletions if d.split("=", 1)[0] not in sent)
@@ -192,14 +220,14 @@ class Exchange:
         seen before, with the same deletions due, leaves as it did when its Set-Cookie values
         were kept whole (see :meth:`response_headers_raw`).
         """
-        engine = self.engine
+        responder = self.responder
         pairs: tuple[Any, ...] = tuple(headers)  # read twice below, whatever iterable it was
         key = None
-        if engine.on_decision is None and not self._decisions:
+        if responder.on_decision is None and not self._decisions:
             facts = self.facts
             try:
                 key = (pairs, facts.host, facts.secure, self.consent.granted, self.deletions)
-                known = engine._header_lists.get(key)
+                known = responder.header_lists.get(key)
             except TypeError:  # header pairs as lists: not hashable, nothing to look up
                 key = known = None
             if known is not None:
@@ -211,7 +239,7 @@ class Exchange:
                 for tally in tallies:
                     next(tally)
                 if changed and logger.isEnabledFor(logging.INFO):
-                    engine._log(map(decision_of, decisions))
+                    responder.ledger.log(map(decision_of, decisions))
                 return list(leaving)
         values: list[bytes] = []
         out: list[tuple[bytes, bytes]] = []  # every other header, in order
@@ -220,7 +248,7 @@ class Exchange:
         for header in pairs:
             name = header[0]
             size += len(name) + len(header[1])
-            if name == _SET_COOKIE or (len(name) == 10 and name.lower() == _SET_COOKIE):
+            if is_set_cookie(name):
                 if first < 0:
                     first = len(out)
                 values.append(header[1])
@@ -233,10 +261,10 @@ class Exchange:
                 # No Set-Cookie: a list seen twice is looked up whole from then on.
                 if key is not None and size <= HEADERS_KEY_MAX:
                     seen = hash(key)
-                    if seen in engine._seen_responses:
-                        engine._header_lists.put(key, _UNCHANGED)
+                    if seen in responder.seen_responses:
+                        responder.header_lists.put(key, _UNCHANGED)
                     else:
-                        engine._seen_responses.put(seen, None)
+                        responder.seen_responses.put(seen, None)
                 return None
             first = len(out)
         leaves, entry = self._raw_values(tuple(values))
@@ -246,7 +274,7 @@ class Exchange:
             and entry is not None
             and size + sum(map(len, self.deletions)) <= HEADERS_KEY_MAX
         ):
-            engine._header_lists.put(key, (tuple(out), *entry[1:]))
+            responder.header_lists.put(key, (tuple(out), *entry[1:]))
         return out
 
     def fail_closed(self, headers: Iterable[tuple[Any, Any]] | Iterable[list[Any]]) -> list[Any]:
@@ -257,7 +285,7 @@ class Exchange:
         ERROR with the traceback, counted as ``("error", "response", "-")``).
         """
         logger.exception("cookiewarden: internal error rewriting a response; no cookie set")
-        self.engine._count("error", "response", "-")
+        self.responder.ledger.count("error", "response", "-")
         kept: list[Any] = []
         for header in headers:
             try:
@@ -270,8 +298,8 @@ class Exchange:
 
     def _raw_values(self, values: tuple[bytes, ...]) -> tuple[list[bytes], KeptResponse | None]:
         """:meth:`response_headers_raw`, and the response as kept whole (when it is)."""
-        engine = self.engine
-        if engine.on_decision is not None:
+        responder = self.responder
+        if responder.on_decision is not None:
             # The hook sees this request, so nothing of the response may be reused whole.
             texts = [raw.decode("utf-8", "surrogateescape") for raw in values]
             encoded = self.response_headers(texts)
@@ -282,27 +310,27 @@ class Exchange:
         # on its second sighting (the first leaves its hash), so that responses seen once
         # (fresh session ids) never push repeated ones out.
         response_key = (values, facts.host, facts.secure, consent.granted)
-        entry = engine._responses.get(response_key)
-        report_only = engine.options.report_only
+        entry = responder.responses.get(response_key)
+        report_only = responder.report_only
         decisions: Sequence[Decision | Spliced]
         tallies: Sequence[Tally]
         if entry is not None:
             leaving, decisions, tallies, changed = entry
             out = list(leaving)
         else:
-            decisions_, tallies_, out, steady = engine.judge.decide_raws(
+            decisions_, tallies_, out, steady = responder.judge.decide_raws(
                 values, consent, facts, report_only=report_only
             )
             decisions, tallies, changed = decisions_, tallies_, True
             if steady and sum(map(len, values)) <= RESPONSE_KEY_MAX:
                 seen = hash(response_key)
-                if seen in engine._seen_responses:
+                if seen in responder.seen_responses:
                     decisions, tallies = tuple(decisions_), tuple(tallies_)
                     changed = any(action_of(d) is not Action.KEEP for d in decisions)
                     entry = (tuple(out), decisions, tallies, changed)
-                    engine._responses.put(response_key, entry)
+                    responder.responses.put(response_key, entry)
                 else:
-                    engine._seen_responses.put(seen, None)
+                    responder.seen_responses.put(seen, None)
         self._count_raw(decisions, tallies, changed)
         if not report_only and self.deletions:
             sent = {name_left(entry) for entry in self._decisions}
@@ -322,4 +350,4 @@ class Exchange:
             for tally in tallies:
                 next(tally)
             if changed and logger.isEnabledFor(logging.INFO):
-                self.engine._log(map(decision_of, decisions))
+                self.responder.ledger.log(map(decision_of, decisions))

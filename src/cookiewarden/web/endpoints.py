@@ -296,7 +296,13 @@ def _change(
         if old is not None:
             set_cookies.insert(0, old)
     set_cookies.extend(_expire_refused(engine, exchange, request, consent))
-    record = engine.make_record(consent, request, source=_record_method(source, action, gpc))
+    record = engine.make_record(
+        consent,
+        source=_record_method(source, action, gpc),
+        client=request.client,
+        user_agent=request.headers.get("user-agent"),
+        forwarded_for=request.headers.get("x-forwarded-for"),
+    )
     extra = [("set-cookie", h) for h in set_cookies]
     if nxt is not None:
         location = safe_next(nxt)
