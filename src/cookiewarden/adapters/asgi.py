@@ -31,7 +31,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_SET_COOKIE = b"set-cookie"
+_SET_COOKIE_LENGTH = len(b"set-cookie")
+_ANY = (b"set-cookie", b"")  # a stand-in for headers that are not a list: always rewritten
 _START_TYPES = frozenset(
     {"http.response.start", "websocket.accept", "websocket.http.response.start"}
 )
@@ -90,40 +91,33 @@ class CookieWarden:
         self._inject_banner = self.engine.inject_banner
         # Without a hook or a proxy to believe, the raw request values are all begin needs.
         self._by_raw_request = not (self._trusted_proxies or self.engine.wants_headers)
+        # ...and a request without cookies always has the same consent (the lean path).
+        self._consent_without_gpc = self.engine.consent_without_cookies(False)
+        self._consent_with_gpc = self.engine.consent_without_cookies(True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        engine = self.engine
-        cookie: bytes | None = None
-        split = False  # several Cookie headers (HTTP/2 crumbs), joined below
-        host: bytes | None = None
-        gpc = False
         path: str = scope.get("path", "/")
         if self._by_raw_request:
-            # No hook and no proxy to believe: one lookup on the raw request values.
+            # No hook and no proxy to believe: the raw request values are all the engine needs.
+            # First, is there a Cookie header at all (and Sec-GPC, for the lean path)?
+            gpc = False
             for key, value in scope["headers"]:
                 if key == b"cookie":
-                    # HTTP/2 may split the Cookie header; browsers join them with "; ".
-                    if cookie is None:
-                        cookie = value
-                    else:
-                        cookie, split = cookie + b"; " + value, True
-                elif key == b"host":
-                    host = value
-                elif key == b"sec-gpc":
+                    break
+                if key == b"sec-gpc":
                     gpc = value.strip() == b"1"
-            exchange = engine.begin_request(
-                _server_name(scope) if host is None else host,
-                scope.get("scheme", "http"),
-                path,
-                cookie,
-                gpc=gpc,
-            )
+            else:
+                if not path.startswith(self._consent_path):
+                    await self._without_cookies(scope, receive, send, gpc)
+                    return
+            exchange, cookie, split = self._begin_raw(scope, path)
         else:
             exchange, cookie, split = self._begin(scope, path)
+        engine = self.engine
 
         # Every consent-API path starts with consent_path: that cheap test comes first.
         if kind == "http" and path.startswith(self._consent_path) and engine.is_endpoint(path):
@@ -132,8 +126,7 @@ class CookieWarden:
 
         state = scope.get("state")
         if state is None:
-            state = {}
-            scope["state"] = state
+            state = scope["state"] = {}
         state["consent"] = exchange.consent
         app_cookie = exchange.app_cookie_header
         if app_cookie is not None or split:
@@ -151,36 +144,7 @@ class CookieWarden:
             # A plain function that hands back the server's own awaitable: the rewrite is
             # synchronous, so no extra coroutine is made for every message of every response.
             if message["type"] in _START_TYPES:
-                headers = message.get("headers")
-                if headers is None:
-                    headers = ()
-                elif type(headers) is not list:
-                    try:
-                        headers = list(headers)  # any iterable: it is read more than once below
-                    except Exception:  # not even iterable: nothing of it leaves
-                        headers = exchange.fail_closed(())
-                    message = dict(message)
-                    message["headers"] = headers
-                new_headers = None
-                try:
-                    # Frameworks append Set-Cookie last: a last name of ten octets goes straight
-                    # to the rewrite. Otherwise a response without a name of ten octets (no
-                    # Set-Cookie) needs none, unless deletions are due: no lookup at all.
-                    if headers and len(headers[-1][0]) == 10:
-                        new_headers = exchange.rewrite_raw_headers(headers)
-                    else:
-                        for header in headers:
-                            if len(header[0]) == 10:
-                                new_headers = exchange.rewrite_raw_headers(headers)
-                                break
-                        else:
-                            if exchange.has_work:
-                                new_headers = exchange.rewrite_raw_headers(headers)
-                except Exception:
-                    new_headers = exchange.fail_closed(headers)
-                if new_headers is not None:
-                    message = dict(message)
-                    message["headers"] = new_headers
+                message = _rewrite_start(message, exchange)
             return send(message)
 
         if self._inject_banner and kind == "http":
@@ -188,6 +152,67 @@ class CookieWarden:
             await self.app(scope, receive, injector.send)
         else:
             await self.app(scope, receive, send_with_policy)
+
+    def _without_cookies(self, scope: Scope, receive: Receive, send: Send, gpc: bool) -> Any:
+        """The lean path: a request without a ``Cookie`` header, for an engine without hooks.
+
+        There is nothing to read, hide or clear, and the consent is always the same undecided
+        one: no exchange is made and the scope is not copied. The response's headers are only
+        looked at for a name of Set-Cookie's length, and judged (by an exchange made then) if
+        one is there. Returns the app's awaitable.
+        """
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state["consent"] = self._consent_with_gpc if gpc else self._consent_without_gpc
+
+        def send_lean(message: Message) -> Awaitable[None]:
+            # Only send, scope and self are captured: each captured name costs every request.
+            if message["type"] in _START_TYPES:
+                headers = message.get("headers")
+                if headers is not None:
+                    try:
+                        # _has_set_cookie, written out: a call would cost more than the test.
+                        for header in headers if type(headers) is list else (_ANY,):
+                            if len(header[0]) == _SET_COOKIE_LENGTH:
+                                break
+                        else:
+                            return send(message)
+                    except Exception:  # not a header list: the rewrite fails closed
+                        pass
+                    message = _rewrite_start(message, self._begin_raw(scope)[0])
+            return send(message)
+
+        if self._inject_banner and scope["type"] == "http":
+            return self.app(scope, receive, _BannerInjector(send_lean, self._consent_path).send)
+        return self.app(scope, receive, send_lean)
+
+    def _begin_raw(self, scope: Scope, path: str | None = None) -> tuple[Exchange, bytes | None, bool]:
+        """:meth:`Engine.begin_request` from the raw request values (no hook, no proxy); with
+        the ``Cookie`` header it judged, and whether it came in several pieces."""
+        cookie: bytes | None = None
+        split = False
+        host: bytes | None = None
+        gpc = False
+        for key, value in scope["headers"]:
+            if key == b"cookie":
+                # HTTP/2 may split the Cookie header; browsers join them with "; ".
+                if cookie is None:
+                    cookie = value
+                else:
+                    cookie, split = cookie + b"; " + value, True
+            elif key == b"host":
+                host = value
+            elif key == b"sec-gpc":
+                gpc = value.strip() == b"1"
+        exchange = self.engine.begin_request(
+            _server_name(scope) if host is None else host,
+            scope.get("scheme", "http"),
+            scope.get("path", "/") if path is None else path,
+            cookie,
+            gpc=gpc,
+        )
+        return exchange, cookie, split
 
     def _begin(self, scope: Scope, path: str) -> tuple[Exchange, bytes | None, bool]:
         """:meth:`Engine.begin` for a request whose proxies are believed or that a hook sees;
@@ -271,6 +296,54 @@ class CookieWarden:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _may_be_set_cookie(name: bytes) -> bool:
+    """Whether a raw header name may be ``Set-Cookie``: it is ten octets long. The whole test
+    (in any case) is :func:`~cookiewarden.engine.responding.is_set_cookie`, in the rewrite;
+    this one only decides, cheaply, whether the rewrite is worth calling."""
+    return len(name) == _SET_COOKIE_LENGTH
+
+
+def _has_set_cookie(headers: list[Any]) -> bool:
+    """Whether a response's raw header list may hold a Set-Cookie (see
+    :func:`_may_be_set_cookie`). Frameworks append Set-Cookie last, so the last name is
+    tried first; a plain loop, as a generator would cost more than the whole test."""
+    if not headers:
+        return False
+    if len(headers[-1][0]) == _SET_COOKIE_LENGTH:  # _may_be_set_cookie, inlined: hot path
+        return True
+    for header in headers:
+        if len(header[0]) == _SET_COOKIE_LENGTH:
+            return True
+    return False
+
+
+def _rewrite_start(message: Message, exchange: Exchange) -> Message:
+    """A response's start message with its Set-Cookie headers judged (rule 2), or the message
+    itself when nothing changes. Never raises: a failure leaves with no cookie at all."""
+    headers = message.get("headers")
+    if headers is None:
+        headers = ()
+    elif type(headers) is not list:
+        try:
+            headers = list(headers)  # any iterable: it is read more than once below
+        except Exception:  # not even iterable: nothing of it leaves
+            headers = exchange.fail_closed(())
+        message = dict(message)
+        message["headers"] = headers
+    new_headers = None
+    try:
+        # A response with no header name of Set-Cookie's length needs no rewrite, unless
+        # deletions are due: then no lookup is made at all.
+        if _has_set_cookie(headers) or exchange.has_work:  # type: ignore[arg-type]
+            new_headers = exchange.rewrite_raw_headers(headers)
+    except Exception:
+        new_headers = exchange.fail_closed(headers)
+    if new_headers is not None:
+        message = dict(message)
+        message["headers"] = new_headers
+    return message
 
 
 def _server_name(scope: Scope) -> str:

@@ -230,6 +230,13 @@ class Engine:
                 self._facts.put(key, facts)
         return facts
 
+    def consent_without_cookies(self, gpc: bool) -> Consent:
+        """The consent of a request without a ``Cookie`` header, for an engine without hooks:
+        always the same (undecided, shaped by GPC and the policy's ``mode``), so an adapter may
+        keep it and skip :meth:`begin_request` for such requests until a Set-Cookie needs
+        judging."""
+        return self.reader.side(None, gpc, False, self._required_by_mode)[0].consent
+
     def read_consent(
         self, pairs: Iterable[tuple[str, str]], *, gpc: bool, required: bool | None = None
     ) -> Consent:
