@@ -72,7 +72,8 @@ from .reading import FOREVER, RequestReader, refused_deletions
 from .responding import Exchange, KeptResponse, Spliced, Tally, tally_value
 
 if TYPE_CHECKING:
-    from ..records.sqlite import ConsentRecord, RecordSink
+    from ..records.record import ConsentRecord
+    from ..records.sink import RecordSink
     from ..web.endpoints import EndpointRequest, EndpointResponse
 
 __all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
@@ -451,7 +452,7 @@ class Engine:
         if self._sink is None and isinstance(self._consent_log, str):
             with self._sink_lock:
                 if self._sink is None:
-                    from ..records.sqlite import open_sink
+                    from ..records.sink import open_sink
 
                     self._sink = open_sink(self._consent_log)
         return self._sink

@@ -35,7 +35,7 @@ from ..rules.policy import CONSENT_COOKIE, Policy
 from .options import Options
 
 if TYPE_CHECKING:
-    from ..records.sqlite import ConsentRecord
+    from ..records.record import ConsentRecord
     from ..web.endpoints import EndpointRequest
 
 __all__ = ["ConsentIssuer"]
@@ -131,7 +131,7 @@ class ConsentIssuer:
     def _record(
         self, consent: Consent, request: EndpointRequest, *, source: str, client: str | None
     ) -> ConsentRecord:
-        from ..records.sqlite import ConsentRecord, subject_hash
+        from ..records.record import ConsentRecord, subject_hash
 
         return ConsentRecord(
             consent_id=consent.consent_id or "",

@@ -55,7 +55,7 @@ from ..web.declaration import render_json as render_declaration_json
 from .audit import LogCapture, capture_logs, load_target, render_json, render_text, run_audit
 
 if TYPE_CHECKING:
-    from ..records.sqlite import RecordSink
+    from ..records.sink import RecordSink
 
 __all__ = ["main"]
 
@@ -152,7 +152,8 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def _open_sink(url: str, *, create: bool) -> RecordSink:
-    from ..records.sqlite import SQLiteSink, open_sink
+    from ..records.sink import open_sink
+    from ..records.sqlite import SQLiteSink
 
     try:
         sink = open_sink(url)
