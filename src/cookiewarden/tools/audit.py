@@ -39,7 +39,7 @@ from ..rules.consent import Consent, ConsentCodec, choose
 from ..rules.decide import Decision, Reason, RequestFacts, decide
 from ..rules.policy import CONSENT_COOKIE, Policy
 from ..rules.setcookie import parse_set_cookie
-from ..web.declaration import human_duration
+from ..web.declaration.strings import human_duration
 from .explain import category_label, describe, requested_lifetime
 from .inprocess import (
     AppFailed,

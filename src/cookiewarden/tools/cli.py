@@ -50,8 +50,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CookieWardenError, PolicyError
 from ..rules.policy import CONSENT_COOKIE, Policy
-from ..web.declaration import human_duration, render_html, render_markdown
-from ..web.declaration import render_json as render_declaration_json
+from ..web.declaration.htmlout import render_html
+from ..web.declaration.jsonout import render_json as render_declaration_json
+from ..web.declaration.mdout import render_markdown
+from ..web.declaration.strings import human_duration
 from .audit import LogCapture, capture_logs, load_target, render_json, render_text, run_audit
 
 if TYPE_CHECKING:
