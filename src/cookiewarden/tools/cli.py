@@ -54,7 +54,10 @@ from ..web.declaration.htmlout import render_html
 from ..web.declaration.jsonout import render_json as render_declaration_json
 from ..web.declaration.mdout import render_markdown
 from ..web.declaration.strings import human_duration
-from .audit import LogCapture, capture_logs, load_target, render_json, render_text, run_audit
+from .audit.failure import LogCapture, capture_logs
+from .audit.report import render_json, render_text
+from .audit.run import run_audit
+from .audit.target import load_target
 
 if TYPE_CHECKING:
     from ..records.sink import RecordSink
