@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from cookiewarden.records.sqlite import ConsentRecord, SQLiteSink, subject_hash
+from cookiewarden.records.record import ConsentRecord, subject_hash
+from cookiewarden.records.sqlite import SQLiteSink
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "examples" / "policy.toml"

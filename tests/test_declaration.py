@@ -1,4 +1,4 @@
-"""cookiewarden.web.declaration: the cookie declaration and the full policy, as Markdown, HTML, JSON."""
+"""cookiewarden.web.declaration: the declaration and the full policy, as Markdown, HTML, JSON."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from cookiewarden import Policy
 from cookiewarden.engine.core import Engine
 from cookiewarden.engine.issuing import ConsentIssuer
 from cookiewarden.engine.options import Options
-from cookiewarden.records.sqlite import subject_hash
+from cookiewarden.records.record import subject_hash
 from cookiewarden.rules.consent import Consent, ConsentCodec, choose
 from cookiewarden.rules.decide import RequestFacts
 from cookiewarden.rules.setcookie import parse_set_cookie

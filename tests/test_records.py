@@ -1,4 +1,5 @@
-"""Tests for cookiewarden.records.sqlite (the record, the hash, SQLite) and cookiewarden.records.postgres.
+"""Tests for cookiewarden.records: the record and the hash (``record``), the sink interface and
+``open_sink`` (``sink``), SQLite (``sqlite``) and PostgreSQL (``postgres``, ``outbox``).
 
 Every sink is held to one contract, :class:`RecordSinkContract`, which :class:`TestSQLiteSink`
 and :class:`TestPostgresSink` inherit. The PostgreSQL tests run a throw-away server
@@ -26,16 +27,9 @@ import pytest
 
 from conftest_postgres import PostgresServer, find_bin_dir, free_port
 from cookiewarden.errors import ConfigurationError, CookieWardenError
-from cookiewarden.records.sqlite import (
-    TABLE,
-    ConsentRecord,
-    RecordError,
-    RecordSink,
-    SQLiteSink,
-    awrite,
-    open_sink,
-    subject_hash,
-)
+from cookiewarden.records.record import TABLE, ConsentRecord, RecordError, subject_hash
+from cookiewarden.records.sink import RecordSink, awrite, open_sink
+from cookiewarden.records.sqlite import SQLiteSink
 
 SALT = b"0123456789abcdef0123456789abcdef"
 IP = "198.51.100.23"

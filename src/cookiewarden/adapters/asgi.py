@@ -187,7 +187,9 @@ class CookieWarden:
             return self.app(scope, receive, _BannerInjector(send_lean, self._consent_path).send)
         return self.app(scope, receive, send_lean)
 
-    def _begin_raw(self, scope: Scope, path: str | None = None) -> tuple[Exchange, bytes | None, bool]:
+    def _begin_raw(
+        self, scope: Scope, path: str | None = None
+    ) -> tuple[Exchange, bytes | None, bool]:
         """:meth:`Engine.begin_request` from the raw request values (no hook, no proxy); with
         the ``Cookie`` header it judged, and whether it came in several pieces."""
         cookie: bytes | None = None
@@ -308,12 +310,12 @@ def _may_be_set_cookie(name: bytes) -> bool:
 def _has_set_cookie(headers: list[Any]) -> bool:
     """Whether a response's raw header list may hold a Set-Cookie (see
     :func:`_may_be_set_cookie`). Frameworks append Set-Cookie last, so the last name is
-    tried first; a plain loop, as a generator would cost more than the whole test."""
+    tried first."""
     if not headers:
         return False
     if len(headers[-1][0]) == _SET_COOKIE_LENGTH:  # _may_be_set_cookie, inlined: hot path
         return True
-    for header in headers:
+    for header in headers:  # noqa: SIM110 - a generator would cost more than the test
         if len(header[0]) == _SET_COOKIE_LENGTH:
             return True
     return False

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Final
 from ..rules.decide import Action, Decision
 
 if TYPE_CHECKING:
-    from ..records.sqlite import ConsentRecord, RecordSink
+    from ..records.record import ConsentRecord
+    from ..records.sink import RecordSink
 
 __all__ = ["NO_TALLY", "Ledger", "RecordDesk", "Tally", "tally_value"]
 
@@ -144,7 +145,7 @@ class RecordDesk:
         if self._sink is None and isinstance(self._consent_log, str):
             with self._lock:
                 if self._sink is None:
-                    from ..records.sqlite import open_sink
+                    from ..records.sink import open_sink
 
                     self._sink = open_sink(self._consent_log)
         return self._sink

@@ -70,7 +70,8 @@ from .reading import FOREVER, RequestReader, refused_deletions
 from .responding import Exchange, Responder
 
 if TYPE_CHECKING:
-    from ..records.sqlite import ConsentRecord, RecordSink
+    from ..records.record import ConsentRecord
+    from ..records.sink import RecordSink
 
 __all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
 

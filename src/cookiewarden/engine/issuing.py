@@ -35,7 +35,7 @@ from ..rules.policy import CONSENT_COOKIE, Policy
 from .options import Options
 
 if TYPE_CHECKING:
-    from ..records.sqlite import ConsentRecord
+    from ..records.record import ConsentRecord
 
 __all__ = ["ConsentIssuer"]
 
@@ -130,7 +130,7 @@ class ConsentIssuer:
     def _record(
         self, consent: Consent, *, source: str, client: str | None, user_agent: str | None
     ) -> ConsentRecord:
-        from ..records.sqlite import ConsentRecord, subject_hash
+        from ..records.record import ConsentRecord, subject_hash
 
         return ConsentRecord(
             consent_id=consent.consent_id or "",

@@ -9,7 +9,8 @@ Rules:
    record flushed twice, never duplicates it.
 2. An unreachable database never fails a request. :meth:`PostgresSink.write` retries a few times
    with short exponential back-off, then puts the record in a bounded in-memory queue that a
-   background thread writes, oldest first, when the database answers again.
+   background thread writes, oldest first, when the database answers again (the
+   :class:`~cookiewarden.records.outbox.Outbox`).
 3. Nothing disappears silently. A record that cannot be queued (queue full, sink closed) or that
    is still queued when :meth:`PostgresSink.close` gives up is logged at ERROR on the
    ``cookiewarden`` logger *with its JSON*, so an operator can replay it.
@@ -23,18 +24,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import heapq
-import logging
 import re
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from ..errors import ConfigurationError, CookieWardenError
-from .sqlite import COLUMNS, TABLE, ConsentRecord
+from ..errors import ConfigurationError
+from .outbox import Outbox
+from .record import COLUMNS, TABLE, ConsentRecord
 
 if TYPE_CHECKING:
     import psycopg
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresSink"]
 
-logger = logging.getLogger("cookiewarden")
 _T = TypeVar("_T")
 
 _INSERT: Final = (
@@ -66,8 +64,6 @@ _SCHEMA: Final = (
 _LOCK_KEY: Final = int.from_bytes(hashlib.sha256(TABLE.encode()).digest()[:8], "big", signed=True)
 
 _BACKOFF: Final = 0.05  # first wait between write attempts, doubled each time
-_FLUSH_BACKOFF: Final = (0.1, 2.0)  # the flusher's first and longest wait while the DB is down
-_BATCH: Final = 500  # records per flusher transaction
 
 
 def _values(record: ConsentRecord) -> tuple[Any, ...]:
@@ -169,16 +165,13 @@ class PostgresSink:
         self._timeout = timeout
         self._attempts = attempts
         self._connect_timeout = connect_timeout
-        self._queue_max = queue_max
-        self._queue: deque[ConsentRecord] = deque()
-        self._cond = threading.Condition()  # guards _queue, _closed, _flusher
-        self._wake = threading.Event()  # set by close(): the flusher stops waiting
-        self._closed = False
-        self._close_deadline = 0.0
-        self._flusher: threading.Thread | None = None
-        # Set when the database failed (not merely a busy pool): the pool is renewed once the
-        # queue is flushed. Written under _cond.
-        self._outage = False
+        self._outbox = Outbox(
+            url,
+            connect_timeout=connect_timeout,
+            limit=queue_max,
+            insert=self._insert,
+            recovered=self._renew_pool,
+        )
         self._ready = False  # the table is known to exist
         self._migrate_lock = threading.Lock()
         self._sizes = (min_size, max_size)
@@ -206,8 +199,8 @@ class PostgresSink:
         # `timeout` long after the database is back. The flusher has just proved it is back:
         # swap in a fresh pool. Clients waiting on the old one get PoolClosed and retry.
         pool = self._new_pool()
-        with self._cond:
-            if self._closed:
+        with self._outbox.lock:
+            if self._outbox.closed:
                 old = pool
             else:
                 old, self._pool = self._pool, pool
@@ -272,21 +265,15 @@ class PostgresSink:
         """
         import psycopg
 
-        with self._cond:
-            if self._closed:
-                raise CookieWardenError("the consent record sink is closed")
-            if self._queue:  # an outage is in progress: keep order, don't wait on it
-                self._enqueue([record], None)
-                return
+        if self._outbox.queue_behind(record):
+            return
         try:
             # A PoolTimeout has already waited `timeout` for a connection: queue at once.
             self._retrying(lambda conn: self._insert(conn, [record]), patient=False)
         except psycopg.Error as exc:
             from psycopg_pool import PoolTimeout
 
-            with self._cond:
-                self._outage |= not isinstance(exc, PoolTimeout)
-                self._enqueue([record], exc)
+            self._outbox.put(record, exc, outage=not isinstance(exc, PoolTimeout))
 
     def _retrying(self, work: Callable[[psycopg.Connection[Any]], _T], *, patient: bool) -> _T:
         """Run ``work`` on a pooled connection, retrying with back-off; raise the last error.
@@ -307,105 +294,20 @@ class PostgresSink:
             time.sleep(delay)
             delay, attempt = delay * 2, attempt + 1
 
-    def _enqueue(self, records: Iterable[ConsentRecord], error: Exception | None) -> None:
-        # Called with self._cond held.
-        for record in records:
-            if self._closed:
-                logger.error("consent record not stored: the sink is closed: %s", record.to_json())
-            elif len(self._queue) >= self._queue_max:
-                logger.error(
-                    "consent record not stored: the queue is full (%d records): %s",
-                    self._queue_max,
-                    record.to_json(),
-                )
-            else:
-                if not self._queue:
-                    logger.warning(
-                        "consent records are being queued: the database is unreachable: %s",
-                        error,
-                    )
-                self._queue.append(record)
-        if self._queue and self._flusher is None and not self._closed:
-            self._flusher = threading.Thread(
-                target=self._flush_loop, name="cookiewarden-records-flusher", daemon=True
-            )
-            self._flusher.start()
-        self._cond.notify_all()
-
-    def _flush_loop(self) -> None:
-        # Writes the queue, oldest first, through its own connection (not the pool, whose
-        # reconnections back off for longer), and removes records only once committed.
-        import psycopg
-
-        conn: psycopg.Connection[Any] | None = None
-        delay = _FLUSH_BACKOFF[0]
-        try:
-            while True:
-                with self._cond:
-                    while not self._queue and not self._closed:
-                        self._cond.wait()
-                    if not self._queue:
-                        return
-                    batch = list(islice(self._queue, _BATCH))
-                try:
-                    if conn is None or conn.closed:
-                        conn = psycopg.connect(self._url, connect_timeout=self._connect_timeout)
-                    self._insert(conn, batch)
-                except psycopg.Error as exc:
-                    logger.debug("consent record queue: flush failed: %s", exc)
-                    with self._cond:
-                        self._outage = True
-                    if conn is not None:
-                        conn.close()
-                        conn = None
-                    if self._closed:
-                        remaining = self._close_deadline - time.monotonic()
-                        if remaining <= 0:
-                            return
-                        time.sleep(min(delay, remaining))
-                    else:
-                        self._wake.wait(delay)
-                    delay = min(delay * 2, _FLUSH_BACKOFF[1])
-                    continue
-                delay = _FLUSH_BACKOFF[0]
-                with self._cond:
-                    renew, self._outage = self._outage, False
-                if renew:  # the database is back: give writers a working pool before they return
-                    self._renew_pool()
-                with self._cond:
-                    for record in batch:  # only this thread (or close) removes records
-                        if self._queue and self._queue[0] is record:
-                            self._queue.popleft()
-                    drained = not self._queue
-                    self._cond.notify_all()
-                if drained:
-                    logger.warning("consent record queue flushed: every queued record is stored")
-                    conn.close()  # the pool serves again; don't keep a second connection
-                    conn = None
-        finally:
-            if conn is not None:
-                conn.close()
-
     @property
     def pending(self) -> int:
         """How many records wait in memory for the database."""
-        with self._cond:
-            return len(self._queue)
+        return self._outbox.pending
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until no record is queued; return ``False`` if ``timeout`` passed first."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._queue, timeout)
+        return self._outbox.flush(timeout)
 
     # -- reading --------------------------------------------------------------------------
 
-    def _queued(self) -> list[ConsentRecord]:
-        with self._cond:
-            return list(self._queue)
-
     def get(self, consent_id: str) -> list[ConsentRecord]:
         """Return every record of ``consent_id``, oldest first, queued ones included."""
-        queued = {r.record_id: r for r in self._queued() if r.consent_id == consent_id}
+        queued = {r.record_id: r for r in self._outbox.snapshot() if r.consent_id == consent_id}
         rows = self._select(f"SELECT {COLUMNS} FROM {TABLE} WHERE consent_id = %s", (consent_id,))
         stored = {r.record_id: r for r in map(_record, rows)}
         return sorted((stored | queued).values(), key=_order)
@@ -416,7 +318,7 @@ class PostgresSink:
         Pages through the table by ``(recorded_at, record_id)``; no connection is held while
         the caller consumes a page.
         """
-        queued = sorted((r for r in self._queued() if r.recorded_at >= when), key=_order)
+        queued = sorted((r for r in self._outbox.snapshot() if r.recorded_at >= when), key=_order)
         ids = {r.record_id for r in queued}
         stored = (r for r in self._pages(float(when)) if r.record_id not in ids)
         yield from heapq.merge(queued, stored, key=_order)
@@ -448,23 +350,7 @@ class PostgresSink:
 
         Records still queued afterwards are logged at ERROR with their JSON. Idempotent.
         """
-        with self._cond:
-            if self._closed:
-                return
-            self._closed = True
-            self._close_deadline = time.monotonic() + timeout
-            flusher = self._flusher
-            self._cond.notify_all()
-        self._wake.set()
-        if flusher is not None:
-            flusher.join(timeout + self._connect_timeout + 1.0)
-        with self._cond:
-            lost, self._queue = list(self._queue), deque()
-            self._cond.notify_all()
-        for record in lost:
-            logger.error(
-                "consent record not stored: the database was unreachable until close: %s",
-                record.to_json(),
-            )
+        if not self._outbox.close(timeout):
+            return  # already closed
         with contextlib.suppress(Exception):
-            self._pool.close(timeout=timeout)  # no swap after _closed: this is the last pool
+            self._pool.close(timeout=timeout)  # no swap after close: this is the last pool

@@ -1,257 +1,29 @@
-"""Proof of consent: the record of each choice, and where records are kept.
-
-A site that enforces cookie consent must be able to show, later, *that* a visitor chose, *what*
-they chose, *when*, under *which* policy version and *how* (banner, API, GPC, withdrawal).
-This module holds that record and the sinks that keep it.
+"""The SQLite consent record sink, the default: one local file, no server.
 
 Rules:
-1. A :class:`ConsentRecord` refuses to exist in an invalid state: categories are sorted and
-   unique, ``method`` is one of four words, ``subject_hash`` is 64 lowercase hex digits. So a
-   raw IP address or user agent cannot be stored by mistake: the only way to identify the
-   subject is :func:`subject_hash`, a keyed (salted) HMAC-SHA256 that cannot be reversed
-   without the salt.
-2. Every string a record holds is valid UTF-8 without NUL, so every sink can store it verbatim
-   (PostgreSQL rejects NUL in ``text``; a record that could never be stored would otherwise
-   block a retry queue).
-3. :meth:`RecordSink.write` is synchronous and durable: it returns once the record is
-   committed (or, for a sink that queues during an outage, once it is queued). Async code calls
-   :func:`awrite`, which runs it in a worker thread, and answers the visitor only after it
-   returns.
-4. Values reach a database through query parameters only, never through SQL text.
-5. The core never imports a database driver: :func:`open_sink` imports the PostgreSQL sink
-   only when a ``postgresql://`` URL asks for it.
+1. A write that returned is durable: WAL journal with ``synchronous=FULL``, each insert its
+   own ``BEGIN IMMEDIATE`` transaction.
+2. A record is stored once: ``record_id`` is the primary key and a duplicate insert is ignored
+   (``ON CONFLICT DO NOTHING``), so a retried write never stores it twice.
+3. Values reach the database through query parameters only; SQL text is constant. Categories
+   are stored as JSON arrays.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
-import hmac
-import ipaddress
 import json
-import math
-import re
 import sqlite3
 import threading
 import time
-import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterator
 from os import PathLike, fspath
 from types import TracebackType
-from typing import Any, Final, Literal, Protocol, get_args, runtime_checkable
+from typing import Any
 
-from ..errors import ConfigurationError, CookieWardenError
+from ..errors import CookieWardenError
+from .record import COLUMNS, TABLE, ConsentRecord
 
-__all__ = [
-    "ConsentRecord",
-    "Method",
-    "RecordError",
-    "RecordSink",
-    "SQLiteSink",
-    "awrite",
-    "open_sink",
-    "subject_hash",
-]
-
-Method = Literal["banner", "api", "gpc", "withdraw"]
-METHODS: Final[frozenset[str]] = frozenset(get_args(Method))
-
-#: The table every sink writes to (namespaced: a PostgreSQL database may be shared).
-TABLE: Final = "cookiewarden_consent_records"
-
-#: The columns, in the order :meth:`ConsentRecord.to_dict` lists the fields.
-COLUMNS: Final = (
-    "record_id, consent_id, recorded_at, policy_version, granted, refused, method, subject_hash"
-)
-
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_HEX32 = re.compile(r"[0-9a-f]{32}")
-
-
-class RecordError(CookieWardenError, ValueError):
-    """A consent record field has an invalid value.
-
-    :param field: the field that is wrong (``"subject_hash"``, ``"granted"``...).
-    :param reason: what is wrong with it.
-    """
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
-
-
-def _check_text(name: str, value: object, *, empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise RecordError(name, f"must be a string, not {type(value).__name__}")
-    if not value and not empty:
-        raise RecordError(name, "must not be empty")
-    if "\x00" in value:
-        raise RecordError(name, "must not contain NUL")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise RecordError(name, "must be valid Unicode (no lone surrogates)") from None
-    return value
-
-
-def _check_categories(name: str, value: object) -> tuple[str, ...]:
-    # A bare string is iterable too: tuple("ads") would silently become ("a", "d", "s").
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise RecordError(name, "must be a sequence of category keys")
-    return tuple(sorted({_check_text(name, key) for key in value}))
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentRecord:
-    """One consent decision, as proof that it was given.
-
-    The constructor normalises ``granted`` and ``refused`` (sorted, unique) and validates every
-    field; an invalid value raises :class:`RecordError`.
-
-    :param consent_id: the consent id carried by the visitor's ``cw_consent`` cookie.
-    :param recorded_at: when the choice was made, Unix seconds.
-    :param policy_version: the policy version the visitor saw.
-    :param granted: category keys granted (necessary ones included).
-    :param refused: category keys refused; disjoint from ``granted``.
-    :param method: how the choice was given: ``"banner"``, ``"api"``, ``"gpc"`` or
-        ``"withdraw"``.
-    :param subject_hash: :func:`subject_hash` of the visitor's IP address and user agent. The
-        raw values are never stored.
-    :param record_id: a unique id (uuid4 hex) for this record, generated by default. Sinks use
-        it as the primary key, so a retried write never stores a record twice.
-
-    >>> record = ConsentRecord(
-    ...     consent_id="c1", recorded_at=1700000000.0, policy_version="2026-11-01",
-    ...     granted=("necessary",), refused=("targeting",), method="banner",
-    ...     subject_hash=subject_hash("203.0.113.7", "Mozilla/5.0", salt=b"k" * 32))
-    """
-
-    consent_id: str
-    recorded_at: float
-    policy_version: str
-    granted: tuple[str, ...]
-    refused: tuple[str, ...]
-    method: Method
-    subject_hash: str
-    record_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    def __post_init__(self) -> None:
-        _check_text("consent_id", self.consent_id)
-        _check_text("policy_version", self.policy_version)
-        at = self.recorded_at
-        if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
-            raise RecordError("recorded_at", "must be a finite number of Unix seconds")
-        if at < 0:
-            raise RecordError("recorded_at", "must not be before 1970")
-        granted = _check_categories("granted", self.granted)
-        refused = _check_categories("refused", self.refused)
-        if both := set(granted) & set(refused):
-            raise RecordError("refused", f"categories both granted and refused: {sorted(both)}")
-        if self.method not in METHODS:
-            raise RecordError("method", f"must be one of {sorted(METHODS)}, not {self.method!r}")
-        if not isinstance(self.subject_hash, str) or not _HEX64.fullmatch(self.subject_hash):
-            raise RecordError("subject_hash", "must be 64 lowercase hex digits (subject_hash())")
-        if not isinstance(self.record_id, str) or not _HEX32.fullmatch(self.record_id):
-            raise RecordError("record_id", "must be 32 lowercase hex digits (uuid4().hex)")
-        # Frozen: normalised values are set through object.__setattr__, once, here.
-        object.__setattr__(self, "recorded_at", float(at))
-        object.__setattr__(self, "granted", granted)
-        object.__setattr__(self, "refused", refused)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict (lists for the category tuples).
-
-        ``ConsentRecord.from_dict(json.loads(json.dumps(r.to_dict()))) == r``.
-        """
-        return {
-            "record_id": self.record_id,
-            "consent_id": self.consent_id,
-            "recorded_at": self.recorded_at,
-            "policy_version": self.policy_version,
-            "granted": list(self.granted),
-            "refused": list(self.refused),
-            "method": self.method,
-            "subject_hash": self.subject_hash,
-        }
-
-    def to_json(self) -> str:
-        """Return the record as one line of JSON (ASCII, keys sorted)."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ConsentRecord:
-        """Build a record from :meth:`to_dict` output.
-
-        ``record_id`` may be missing (a new one is generated); any other missing or unknown key
-        raises :class:`RecordError`, as does any invalid value.
-        """
-        names = {f.name for f in fields(cls)}
-        if unknown := sorted(set(data) - names):
-            raise RecordError(unknown[0], "unknown field")
-        if missing := sorted(names - set(data) - {"record_id"}):
-            raise RecordError(missing[0], "missing")
-        return cls(**{key: data[key] for key in names if key in data})
-
-
-def subject_hash(ip: str | None, user_agent: str | None, *, salt: bytes) -> str:
-    """Return a keyed hash that identifies a visitor's device without revealing it.
-
-    HMAC-SHA256 keyed by ``salt`` over the IP address and the user agent, as 64 hex digits. The
-    same visitor on the same device hashes the same under the same salt, which is what a proof
-    of consent needs; without the salt the hash cannot be brute-forced back to an IP address.
-    Keep ``salt`` secret and long (32 random bytes); rotating it unlinks old records from new
-    ones.
-
-    IP addresses are canonicalised (``"2001:DB8::0:1"`` and ``"2001:db8::1"`` hash the same);
-    ``None`` hashes as the empty string. The two values are length-prefixed, so
-    ``("1.2.3.4", "x")`` and ``("1.2.3.4x", "")`` never collide.
-
-    :raises RecordError: if ``salt`` is empty.
-    """
-    if not salt:
-        raise RecordError("salt", "must not be empty")
-    ip_text = (ip or "").strip()
-    # Not an address (a proxy's "unknown"...): hash the text as it is.
-    with contextlib.suppress(ValueError):
-        ip_text = ipaddress.ip_address(ip_text).compressed
-    mac = hmac.new(salt, digestmod=hashlib.sha256)
-    for part in (ip_text, user_agent or ""):
-        data = part.encode("utf-8", "surrogateescape")
-        mac.update(b"%d:" % len(data))
-        mac.update(data)
-    return mac.hexdigest()
-
-
-@runtime_checkable
-class RecordSink(Protocol):
-    """Where consent records are kept.
-
-    Implementations are safe to call from many threads at once.
-    """
-
-    def write(self, record: ConsentRecord) -> None:
-        """Store ``record``; return only once it is committed (durable)."""
-
-    def get(self, consent_id: str) -> list[ConsentRecord]:
-        """Return every record of ``consent_id``, oldest first."""
-
-    def since(self, when: float) -> Iterator[ConsentRecord]:
-        """Yield every record with ``recorded_at >= when``, oldest first."""
-
-    def close(self) -> None:
-        """Release the sink's resources; it cannot be used afterwards."""
-
-
-async def awrite(sink: RecordSink, record: ConsentRecord) -> None:
-    """Write ``record`` from async code without blocking the event loop.
-
-    ``sink.write`` runs in a worker thread; the coroutine returns once it has returned, so a
-    caller that awaits this before answering answers only after the record is committed.
-    """
-    await asyncio.to_thread(sink.write, record)
+__all__ = ["SQLiteSink"]
 
 
 def _row(values: tuple[Any, ...]) -> ConsentRecord:
@@ -434,39 +206,3 @@ class SQLiteSink:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-
-
-def open_sink(url: str | None) -> RecordSink | None:
-    """Open the sink the ``consent_log`` option names.
-
-    - ``None``: no sink (consent is not recorded).
-    - ``"sqlite:///relative.db"``, ``"sqlite:////abs/path.db"``, or a plain path:
-      :class:`SQLiteSink`.
-    - ``"postgresql://..."`` or ``"postgres://..."``:
-      :class:`~cookiewarden.records_postgres.PostgresSink` (needs the ``postgres`` extra).
-
-    :raises ConfigurationError: naming ``consent_log``, for any other value.
-    """
-    if url is None:
-        return None
-    if not isinstance(url, str) or not url.strip():
-        raise ConfigurationError("consent_log", "must be a database URL or a file path")
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return SQLiteSink(url)
-    scheme = scheme.lower()
-    if scheme == "sqlite":
-        # sqlite:///relative.db -> "relative.db"; sqlite:////abs.db -> "/abs.db".
-        if not rest.startswith("/") or not rest[1:]:
-            raise ConfigurationError(
-                "consent_log", "a SQLite URL is sqlite:///relative.db or sqlite:////abs/path.db"
-            )
-        return SQLiteSink(rest[1:])
-    if scheme in ("postgresql", "postgres"):
-        from .postgres import PostgresSink
-
-        return PostgresSink(url)
-    raise ConfigurationError(
-        "consent_log",
-        f"unsupported scheme {scheme!r}: use sqlite:///path.db, postgresql://... or a file path",
-    )

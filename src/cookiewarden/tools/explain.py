@@ -23,7 +23,7 @@ from ..rules.consent import Consent
 from ..rules.decide import Decision, Reason, RequestFacts
 from ..rules.policy import Policy
 from ..rules.setcookie import SetCookie, parse_set_cookie
-from ..web.declaration import human_duration
+from ..web.declaration.strings import human_duration
 
 __all__ = ["category_label", "describe", "refused_deletions", "requested_lifetime"]
 

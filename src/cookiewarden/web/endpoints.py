@@ -38,7 +38,7 @@ from ..rules.policy import CONSENT_COOKIE
 
 if TYPE_CHECKING:
     from ..engine.core import Engine, Exchange
-    from ..records.sqlite import ConsentRecord
+    from ..records.record import ConsentRecord
 
 __all__ = ["MAX_BODY", "EndpointRequest", "EndpointResponse", "handle", "safe_next"]
 
