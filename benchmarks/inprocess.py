@@ -2,7 +2,8 @@
 
 Contract: :func:`run_interface` times every variant of one interface, :func:`summarise` turns
 the samples into the rows (median µs per request, ratio to the baseline, added µs, added µs ÷
-the peer's) and the paired ratio (d) ÷ (b); :func:`in_process` runs both interfaces, checks
+the peer's) and the paired ratios between two variants ((d) ÷ (b), and (a) ÷ the send /
+``start_response`` wrapper on the same route); :func:`in_process` runs both interfaces, checks
 :data:`benchmarks.targets.IN_PROCESS` and prints a table or JSON.
 
 Rules: each variant is checked once (:func:`benchmarks.variants.check_variant`) before
@@ -96,9 +97,12 @@ def summarise(variants: list[Variant]) -> dict[str, Any]:
             )
         rows.append(row)
     d, b = by_key["d"].samples, by_key["b"].samples
+    # (a) against the send (WSGI: start_response) wrapper on the same route, no Cookie header.
+    a, send = by_key["a"].samples, by_key["send_plain"].samples
     return {
         "rows": rows,
         "d_vs_b": median([x / y for x, y in zip(d, b, strict=True)]),
+        "a_vs_send_wrapper": median([x / y for x, y in zip(a, send, strict=True)]),
         "rounds": len(bare),
     }
 
@@ -144,6 +148,9 @@ def print_table(results: dict[str, Any], checked: list[dict[str, Any]], enforce:
             )
         measured = results[interface]
         print(f"{'(d) ÷ (b)':<48} {'':>8} {measured['d_vs_b']:7.3f}")
+        label = next(r["label"] for r in measured["rows"] if r["key"] == "send_plain")
+        floor = f"(a) ÷ {label}"
+        print(f"{floor:<48} {'':>8} {measured['a_vs_send_wrapper']:7.3f}")
     print()
     print("* against the bare app on the same route (no cookies / cold route).")
     print("÷ peer: cookiewarden's added µs ÷ the peer's added µs (median of per-round ratios).")

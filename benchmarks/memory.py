@@ -3,7 +3,8 @@
 Contract: :func:`memory_mode` pushes ``--count`` requests through one :class:`Engine`, each with
 a new consent cookie, Cookie header and path and three new Set-Cookie values, through each of
 the paths the adapters use, and prints the resident set size at checkpoints; it misses when
-memory grows by more than ``--memory-limit-mib`` after the warm-up.
+memory grows by more than ``--memory-limit-mib`` after the warm-up (``--quick`` does not
+enforce, as everywhere).
 
 Rules: :func:`cache_sizes` is the only code in the benchmarks that reads the engine's internals.
 It finds the caches by type (every cache the engine keeps is a
@@ -167,8 +168,10 @@ def memory_mode(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"count": count, "rss_before_kib": rss_before, "report": report}))
     limit = args.memory_limit_mib
-    if growth > limit or peak_growth > limit:
-        print(f"MISSED: memory grew by more than {limit} MiB")
-        return 1
-    print(f"met: memory grew by at most {limit} MiB")
-    return 0
+    met = growth <= limit and peak_growth <= limit
+    quick = " (not enforced with --quick)" if args.quick else ""
+    if met:
+        print(f"met: memory grew by at most {limit} MiB{quick}")
+    else:
+        print(f"MISSED: memory grew by more than {limit} MiB{quick}")
+    return 0 if met or args.quick else 1

@@ -186,7 +186,7 @@ def server_mode(args: argparse.Namespace) -> int:
         print(f"{labels[kind]:<36} {median(rps[kind]):10.1f} {ratios[kind]:7.3f}")
     checked = check([SERVER], {SERVER.key: ratios["cookiewarden"]})
     met = bool(checked[0]["met"])
-    print(describe(checked[0]))
+    print(describe(checked[0]) + (" (not enforced with --quick)" if args.quick else ""))
     if args.json:
         print(
             json.dumps(

@@ -44,8 +44,16 @@ def test_quick_run_prints_the_table() -> None:
         "cookiewarden (c)",
         "cookiewarden (d)",
         "cookiewarden (e)",
+        "(a) ÷ send wrapper, no cookies",
+        "(a) ÷ start_response wrapper, no cookies",
     ):
         assert variant in out
+    for target in (
+        "ASGI (a) / send wrapper (no cookies)",
+        "WSGI (a) / start_response wrapper (no cookies)",
+        "ASGI (a) / bare (no cookies)",
+    ):
+        assert target in out
 
 
 def test_quick_json_names_every_variant_and_target() -> None:
@@ -54,7 +62,18 @@ def test_quick_json_names_every_variant_and_target() -> None:
     data = json.loads(result.stdout)
     keys = {row["key"] for row in data["asgi"]["rows"]}
     assert {"bare", "wrapper", "send", "send_plain", "peer", "a", "b", "c", "d", "e"} <= keys
-    assert {t["key"] for t in data["targets"]} >= {"asgi.a.ratio", "asgi.b.vs_peer"}
+    assert "a_vs_send_wrapper" in data["asgi"]
+    targets = {t["key"]: t for t in data["targets"]}
+    assert set(targets) >= {
+        "asgi.a.vs_send_wrapper",
+        "asgi.a.ratio",
+        "asgi.b.vs_peer",
+        "asgi.d.vs_b",
+        "asgi.e.vs_peer",
+    }
+    assert targets["asgi.a.vs_send_wrapper"]["limit"] == 1.06
+    assert targets["asgi.e.vs_peer"]["limit"] == 1.5
+    assert targets["asgi.a.ratio"]["enforced"] is False  # reported, not enforced
 
 
 def test_quick_example_run_prints_the_in_process_table() -> None:
