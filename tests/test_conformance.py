@@ -33,8 +33,8 @@ from cookiewarden.rules.setcookie import (
     SetCookie,
     format_cookie_date,
     parse_cookie_date,
-    parse_set_cookie,
 )
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 # The corpus README: run every case with a fixed "now" before 2019-08-07.
 NOW = datetime(2015, 1, 1, tzinfo=UTC).timestamp()

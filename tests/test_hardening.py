@@ -16,7 +16,8 @@ from cookiewarden import Policy
 from cookiewarden.rules.consent import Consent
 from cookiewarden.rules.decide import Action, Reason, RequestFacts, decide
 from cookiewarden.rules.hardening import harden
-from cookiewarden.rules.setcookie import SetCookie, format_cookie_date, parse_set_cookie
+from cookiewarden.rules.setcookie import SetCookie, format_cookie_date
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 NOW = 1_800_000_000.0
 HTTP = RequestFacts(host="example.com", secure=False)

@@ -19,7 +19,8 @@ from .metrics import prometheus_text, stats
 from .rules.consent import Consent
 from .rules.decide import Action, Decision, RequestFacts
 from .rules.policy import Category, CookieRule, Policy
-from .rules.setcookie import SetCookie, parse_set_cookie
+from .rules.setcookie import SetCookie
+from .rules.setcookie_parse import parse_set_cookie
 
 __all__ = [
     "Action",

@@ -40,20 +40,19 @@ from enum import StrEnum
 from typing import Any, overload
 
 from .consent import Consent
+from .dates import format_cookie_date_cached
 from .domains import classify_cookie_domain, is_ip, within
 from .hardening import harden
 from .policy import CookieRule, Policy
-from .setcookie import (
-    SetCookie,
-    _expires_template,
-    _format_date,
-    _host_only,
-    _split_named,
-    _with_lifetime,
-    _with_value,
-    _without_lifetime,
-    parse_set_cookie,
+from .setcookie import SetCookie
+from .setcookie_edits import (
+    expires_template,
+    host_only,
+    with_lifetime,
+    with_value,
+    without_lifetime,
 )
+from .setcookie_parse import parse_set_cookie, split_named
 
 __all__ = [
     "Action",
@@ -271,11 +270,11 @@ class Pending:
         other: Pending = Pending.__new__(Pending)
         other._header = header
         other._name = self._name
-        other._cookie = _with_value(self._cookie, value)
+        other._cookie = with_value(self._cookie, value)
         outcome = self._outcome
         other._outcome = None if outcome is None else revalue(outcome, header, value)
         judged = self._judged
-        other._judged = other._cookie if judged is self._cookie else _with_value(judged, value)
+        other._judged = other._cookie if judged is self._cookie else with_value(judged, value)
         other._limit = self._limit
         other._changed = self._changed
         other._category = self._category
@@ -311,13 +310,13 @@ class Pending:
             if last is not None and last[0] == second:
                 return last[1]
             expires = datetime.fromtimestamp(second + limit, UTC)
-            capped = _with_lifetime(judged, self._max_age, expires)
+            capped = with_lifetime(judged, self._max_age, expires)
             template = self._template
             if template is None:
-                template = self._template = _expires_template(capped)
+                template = self._template = expires_template(capped)
             decision = _decision(
                 Action.REWRITE, Reason.CAPPED, self._name, self._category, self._header,
-                template[0] + _format_date(expires) + template[1], capped, self._rule,
+                template[0] + format_cookie_date_cached(expires) + template[1], capped, self._rule,
             )  # fmt: skip
             self._capped = (second, decision)
             return decision
@@ -328,7 +327,7 @@ class Pending:
             if cut is None:
                 cut = self._cut_max_age = _settled(
                     self._header, self._name, self._category,
-                    _with_lifetime(judged, self._max_age, judged.expires), self._rule,
+                    with_lifetime(judged, self._max_age, judged.expires), self._rule,
                     Reason.CAPPED,
                 )  # fmt: skip
             return cut
@@ -407,7 +406,7 @@ def judge(
         if outcome == "domain-mismatch":
             return drop(Reason.FOREIGN_DOMAIN)
         if outcome == "host-only":
-            judged = _host_only(cookie)
+            judged = host_only(cookie)
             changed = Reason.HOST_ONLY
         elif policy.root_domain is not None and not within(domain, policy.root_domain):
             return drop(Reason.BEYOND_ROOT)
@@ -452,7 +451,7 @@ def judge(
     # Rule 7: lifetime.
     if rule is not None and rule.lifetime is None:
         if judged.max_age is not None or judged.expires is not None:
-            judged = _without_lifetime(judged)
+            judged = without_lifetime(judged)
             changed = Reason.SESSION
     else:
         if rule is not None:
@@ -487,7 +486,7 @@ def value_free(header: str) -> tuple[str, str, str] | None:
     ``None`` for a header whose value may matter (a nameless cookie) or that does not parse as
     a named cookie.
     """
-    return _split_named(header)
+    return split_named(header)
 
 
 @overload
@@ -512,7 +511,7 @@ def revalue(judged: Decision | Pending, header: str, value: str) -> Decision | P
         leaving = f"{cookie.name}={value}{leaving[len(cookie.name) + 1 + len(cookie.value) :]}"
     return _decision(
         judged.action, judged.reason, judged.name, judged.category, header, leaving,
-        _with_value(cookie, value), judged.rule,
+        with_value(cookie, value), judged.rule,
     )  # fmt: skip
 
 
@@ -550,4 +549,4 @@ def _cap(cookie: SetCookie, limit: int, now: float) -> SetCookie:
         changed = True
     if not changed:
         return cookie
-    return _with_lifetime(cookie, max_age, expires)
+    return with_lifetime(cookie, max_age, expires)

@@ -38,7 +38,7 @@ from ..errors import CookieWardenError
 from ..rules.consent import Consent, ConsentCodec, choose
 from ..rules.decide import Decision, Reason, RequestFacts, decide
 from ..rules.policy import CONSENT_COOKIE, Policy
-from ..rules.setcookie import parse_set_cookie
+from ..rules.setcookie_parse import parse_set_cookie
 from ..web.declaration import human_duration
 from .explain import category_label, describe, requested_lifetime
 from .inprocess import (
