@@ -24,17 +24,9 @@ from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
 from cookiewarden.engine.core import Engine
 from cookiewarden.rules.consent import CLOCK_SKEW, Consent, choose
 from cookiewarden.rules.dates import format_cookie_date_cached
-from cookiewarden.rules.decide import (
-    Action,
-    Decision,
-    Pending,
-    Reason,
-    RequestFacts,
-    decide,
-    judge,
-    revalue,
-    value_free,
-)
+from cookiewarden.rules.decide import decide, judge
+from cookiewarden.rules.decision import Action, Decision, Reason, RequestFacts
+from cookiewarden.rules.reuse import Pending, revalue, value_free
 from cookiewarden.rules.setcookie_edits import expires_template
 from cookiewarden.rules.setcookie_parse import parse_set_cookie
 

@@ -14,7 +14,8 @@ import pytest
 
 from cookiewarden import Policy
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import Action, Reason, RequestFacts, decide
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import Action, Reason, RequestFacts
 from cookiewarden.rules.hardening import harden
 from cookiewarden.rules.setcookie import SetCookie, format_cookie_date
 from cookiewarden.rules.setcookie_parse import parse_set_cookie

@@ -10,7 +10,7 @@ from cookiewarden.engine.issuing import ConsentIssuer
 from cookiewarden.engine.options import Options
 from cookiewarden.records.sqlite import subject_hash
 from cookiewarden.rules.consent import Consent, ConsentCodec, choose
-from cookiewarden.rules.decide import RequestFacts
+from cookiewarden.rules.decision import RequestFacts
 from cookiewarden.rules.setcookie_parse import parse_set_cookie
 from cookiewarden.web.endpoints import EndpointRequest
 

@@ -17,7 +17,7 @@ from .engine.hooks import DecisionEvent, RequestInfo
 from .errors import ConfigurationError, CookieWardenError, PolicyError
 from .metrics import prometheus_text, stats
 from .rules.consent import Consent
-from .rules.decide import Action, Decision, RequestFacts
+from .rules.decision import Action, Decision, RequestFacts
 from .rules.policy import Category, CookieRule, Policy
 from .rules.setcookie import SetCookie
 from .rules.setcookie_parse import parse_set_cookie

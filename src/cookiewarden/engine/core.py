@@ -51,7 +51,7 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from ..rules.consent import Consent, ConsentCodec
-from ..rules.decide import Action, Decision, RequestFacts
+from ..rules.decision import Action, Decision, RequestFacts
 from ..rules.domains import request_host
 from ..rules.policy import Policy
 from .cache import (

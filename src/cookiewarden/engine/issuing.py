@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from ..rules.consent import Consent, ConsentCodec
 from ..rules.cookies import deletion_header
-from ..rules.decide import RequestFacts
+from ..rules.decision import RequestFacts
 from ..rules.domains import is_ip, within
 from ..rules.policy import CONSENT_COOKIE, Policy
 from .options import Options

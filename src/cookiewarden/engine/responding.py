@@ -24,7 +24,8 @@ from itertools import count, repeat
 from typing import TYPE_CHECKING, Any, Final
 
 from ..rules.consent import Consent
-from ..rules.decide import Action, Decision, RequestFacts, revalue
+from ..rules.decision import Action, Decision, RequestFacts
+from ..rules.reuse import revalue
 from .cache import RESPONSE_KEY_MAX
 from .hooks import RequestInfo
 

@@ -36,7 +36,8 @@ from typing import Any, Literal, NoReturn
 
 from ..errors import CookieWardenError
 from ..rules.consent import Consent, ConsentCodec, choose
-from ..rules.decide import Decision, Reason, RequestFacts, decide
+from ..rules.decide import decide
+from ..rules.decision import Decision, Reason, RequestFacts
 from ..rules.policy import CONSENT_COOKIE, Policy
 from ..rules.setcookie_parse import parse_set_cookie
 from ..web.declaration import human_duration

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from ..engine.reading import refused_deletions as engine_refused_deletions
 from ..rules.consent import Consent
-from ..rules.decide import Decision, Reason, RequestFacts
+from ..rules.decision import Decision, Reason, RequestFacts
 from ..rules.policy import Policy
 from ..rules.setcookie import SetCookie
 from ..rules.setcookie_parse import parse_set_cookie
