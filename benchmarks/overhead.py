@@ -65,7 +65,8 @@ for entry in (ROOT / "src", ROOT):
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy  # noqa: E402
 from cookiewarden.engine.core import Engine  # noqa: E402
-from cookiewarden.rules.consent import ConsentCodec, choose  # noqa: E402
+from cookiewarden.rules.consent import choose  # noqa: E402
+from cookiewarden.rules.consent_codec import ConsentCodec  # noqa: E402
 
 SECRET = "benchmark-secret-key-0123456789"
 DAY = 86400

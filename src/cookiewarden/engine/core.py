@@ -50,7 +50,8 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import count
 from typing import TYPE_CHECKING
 
-from ..rules.consent import Consent, ConsentCodec
+from ..rules.consent import Consent
+from ..rules.consent_codec import ConsentCodec
 from ..rules.decision import Action, Decision, RequestFacts
 from ..rules.domains import request_host
 from ..rules.policy import Policy

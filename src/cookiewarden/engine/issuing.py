@@ -27,7 +27,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ..rules.consent import Consent, ConsentCodec
+from ..rules.consent import Consent
+from ..rules.consent_codec import ConsentCodec
 from ..rules.cookies import deletion_header
 from ..rules.decision import RequestFacts
 from ..rules.domains import is_ip, within

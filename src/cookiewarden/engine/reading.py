@@ -36,7 +36,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
-from ..rules.consent import CLOCK_SKEW, Consent, ConsentCodec
+from ..rules.consent import CLOCK_SKEW, Consent
+from ..rules.consent_codec import ConsentCodec
 from ..rules.cookies import deletion_header, parse_cookie_header, render_cookie_header
 from ..rules.policy import CONSENT_COOKIE, Policy
 from .adopted import adopt

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
 from ..errors import CookieWardenError
-from ..rules.consent import Consent, ConsentCodec, choose
+from ..rules.consent import Consent, choose
+from ..rules.consent_codec import ConsentCodec
 from ..rules.decide import decide
 from ..rules.decision import Decision, Reason, RequestFacts
 from ..rules.policy import CONSENT_COOKIE, Policy
