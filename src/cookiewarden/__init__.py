@@ -18,7 +18,8 @@ from .errors import ConfigurationError, CookieWardenError, PolicyError
 from .metrics import prometheus_text, stats
 from .rules.consent import Consent
 from .rules.decision import Action, Decision, RequestFacts
-from .rules.policy import Category, CookieRule, Policy
+from .rules.policy import Policy
+from .rules.policy_entries import Category, CookieRule
 from .rules.setcookie import SetCookie
 from .rules.setcookie_parse import parse_set_cookie
 

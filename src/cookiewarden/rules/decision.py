@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .policy import CookieRule
+from .policy_entries import CookieRule
 from .setcookie import SetCookie
 
 __all__ = [

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from .policy import CookieRule, Policy
+from .policy import Policy
+from .policy_entries import CookieRule
 from .setcookie import SameSite, SetCookie
 
 __all__ = ["SAME_SITE_RANK", "harden", "same_site_rank"]

@@ -24,7 +24,7 @@ from typing import overload
 
 from .dates import format_cookie_date_cached
 from .decision import Action, Decision, Reason, fast_decision, settled_decision
-from .policy import CookieRule
+from .policy_entries import CookieRule
 from .setcookie import SetCookie
 from .setcookie_edits import expires_template, with_lifetime, with_value
 from .setcookie_parse import split_named

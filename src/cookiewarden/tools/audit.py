@@ -39,7 +39,8 @@ from ..rules.consent import Consent, choose
 from ..rules.consent_codec import ConsentCodec
 from ..rules.decide import decide
 from ..rules.decision import Decision, Reason, RequestFacts
-from ..rules.policy import CONSENT_COOKIE, Policy
+from ..rules.policy import Policy
+from ..rules.policy_entries import CONSENT_COOKIE
 from ..rules.setcookie_parse import parse_set_cookie
 from ..web.declaration import human_duration
 from .explain import category_label, describe, requested_lifetime

@@ -49,7 +49,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CookieWardenError, PolicyError
-from ..rules.policy import CONSENT_COOKIE, Policy
+from ..rules.policy import Policy
+from ..rules.policy_entries import CONSENT_COOKIE
 from ..web.declaration import human_duration, render_html, render_markdown
 from ..web.declaration import render_json as render_declaration_json
 from .audit import LogCapture, capture_logs, load_target, render_json, render_text, run_audit

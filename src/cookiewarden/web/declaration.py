@@ -29,7 +29,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..rules.policy import CookieRule, Policy
+from ..rules.policy import Policy
+from ..rules.policy_entries import CookieRule
 
 __all__ = [
     "BROWSER_HELP",
