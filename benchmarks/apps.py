@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
-from cookiewarden.rules.consent import ConsentCodec, choose
+from cookiewarden.rules.consent import choose
+from cookiewarden.rules.consent_codec import ConsentCodec
 
 SECRET = "benchmark-secret-key-0123456789"
 DAY = 86400

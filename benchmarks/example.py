@@ -20,7 +20,8 @@ import random
 import time
 from typing import Any
 
-from cookiewarden.rules.consent import ConsentCodec, choose
+from cookiewarden.rules.consent import choose
+from cookiewarden.rules.consent_codec import ConsentCodec
 
 from .apps import SECRET, SendWrapper, asgi_batch, asgi_scope
 from .inprocess import median

@@ -19,7 +19,8 @@ import pytest
 
 from cookiewarden import Policy
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import RequestFacts, decide
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import RequestFacts
 from cookiewarden.tools.audit import (
     VISITORS,
     AuditError,

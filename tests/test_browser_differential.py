@@ -82,7 +82,8 @@ import pytest
 from cookiewarden import Policy
 from cookiewarden.engine.core import Engine
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import Action, Decision, Reason, RequestFacts, decide
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import Action, Decision, Reason, RequestFacts
 from cookiewarden.rules.domains import request_host
 from test_conformance import CORPUS, REQUEST_URL, _load_cases, _missing, default_path
 

@@ -23,18 +23,12 @@ import pytest
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
 from cookiewarden.engine.core import Engine
 from cookiewarden.rules.consent import CLOCK_SKEW, Consent, choose
-from cookiewarden.rules.decide import (
-    Action,
-    Decision,
-    Pending,
-    Reason,
-    RequestFacts,
-    decide,
-    judge,
-    revalue,
-    value_free,
-)
-from cookiewarden.rules.setcookie import _expires_template, _format_date, parse_set_cookie
+from cookiewarden.rules.dates import format_cookie_date_cached
+from cookiewarden.rules.decide import decide, judge
+from cookiewarden.rules.decision import Action, Decision, Reason, RequestFacts
+from cookiewarden.rules.reuse import Pending, revalue, value_free
+from cookiewarden.rules.setcookie_edits import expires_template
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 NOW = 1_795_000_000.0
 DAY = 86400
@@ -206,7 +200,7 @@ def test_a_capped_expires_is_cut_from_the_current_time_every_time(raw: bool) -> 
     for moved in (0, 0.4, 0.9, 1, 1.5, 2, DAY, 9 * DAY, 0.3, -5):
         clock.now = NOW + moved
         capped = datetime.fromtimestamp(int(clock.now) + 365 * DAY, UTC)
-        expected = f"_ga=1; Expires={_format_date(capped)}; Max-Age={365 * DAY}"
+        expected = f"_ga=1; Expires={format_cookie_date_cached(capped)}; Max-Age={365 * DAY}"
         assert respond(e, visitor, [header], raw=raw) == [expected], moved
 
 
@@ -219,7 +213,7 @@ def test_an_expires_within_the_limit_is_kept_until_the_clock_makes_it_a_cut() ->
     assert respond(e, visitor, [header]) == [header]
     clock.now = NOW - 80 * DAY  # the clock went back: 380 days ahead is now beyond it
     visitor = f"cw_consent={token(e, ['performance'], at=clock.now, n=1)}"
-    cut = _format_date(datetime.fromtimestamp(int(clock.now) + 365 * DAY, UTC))
+    cut = format_cookie_date_cached(datetime.fromtimestamp(int(clock.now) + 365 * DAY, UTC))
     assert respond(e, visitor, [header]) == [f"_ga=1; Expires={cut}"]
 
 
@@ -545,12 +539,15 @@ def test_a_spliced_decision_is_counted_and_logged_like_any_other(
 def test_the_expires_template_renders_as_to_header(header: str) -> None:
     cookie = parse_set_cookie(header)
     assert cookie is not None
-    head, tail = _expires_template(cookie)
+    head, tail = expires_template(cookie)
     for when in (datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(1999, 12, 31, tzinfo=UTC)):
         expected = cookie.with_changes(expires=when).to_header()
-        assert head + _format_date(when) + tail == expected
+        assert head + format_cookie_date_cached(when) + tail == expected
         later = when + timedelta(seconds=1)
-        assert head + _format_date(later) + tail == cookie.with_changes(expires=later).to_header()
+        assert (
+            head + format_cookie_date_cached(later) + tail
+            == cookie.with_changes(expires=later).to_header()
+        )
 
 
 # -- helpers -------------------------------------------------------------------------------------

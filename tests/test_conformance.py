@@ -29,12 +29,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from cookiewarden.rules.setcookie import (
-    SetCookie,
-    format_cookie_date,
-    parse_cookie_date,
-    parse_set_cookie,
-)
+from cookiewarden.rules.dates import format_cookie_date, parse_cookie_date
+from cookiewarden.rules.setcookie import SetCookie
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 # The corpus README: run every case with a fixed "now" before 2019-08-07.
 NOW = datetime(2015, 1, 1, tzinfo=UTC).timestamp()

@@ -1,4 +1,5 @@
-"""Tests for cookiewarden.rules.consent: the Consent value, choose() and the signed cookie codec."""
+"""Tests for cookiewarden.rules.consent and .consent_codec: the Consent value, choose() and the
+signed cookie codec."""
 
 from __future__ import annotations
 
@@ -13,16 +14,8 @@ from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer
 
 from cookiewarden.errors import ConfigurationError, CookieWardenError
-from cookiewarden.rules.consent import (
-    CLOCK_SKEW,
-    MAX_COOKIE_VALUE,
-    METHODS,
-    SALT,
-    Consent,
-    ConsentCodec,
-    UnknownCategoryError,
-    choose,
-)
+from cookiewarden.rules.consent import CLOCK_SKEW, METHODS, Consent, UnknownCategoryError, choose
+from cookiewarden.rules.consent_codec import MAX_COOKIE_VALUE, SALT, ConsentCodec
 from cookiewarden.rules.policy import Policy
 
 NOW = 1_800_000_000  # the fixed clock of every test
@@ -730,7 +723,8 @@ def test_prebuilt_signer_reads_tokens_exactly_as_itsdangerous_does() -> None:
     from itsdangerous import URLSafeSerializer
 
     from cookiewarden import Policy
-    from cookiewarden.rules.consent import SALT, ConsentCodec, choose
+    from cookiewarden.rules.consent import choose
+    from cookiewarden.rules.consent_codec import SALT, ConsentCodec
 
     policy = Policy.default()
     consent = choose(policy, ["performance"], gpc=False, accept_all=False, method="api", now=1e9)
@@ -794,7 +788,7 @@ _json_values = st.recursive(
 @settings(max_examples=200, deadline=None)
 def test_payload_reader_reads_what_itsdangerous_reads(value: Any) -> None:
     """The one-scan reader and itsdangerous' load_payload agree on every payload."""
-    from cookiewarden.rules.consent import _load_payload
+    from cookiewarden.rules.consent_codec import _load_payload
 
     serializer = make_codec()._serializer
     for dumped in (serializer.dump_payload(value), URLSafeSerializer("k").dump_payload(value)):
@@ -809,7 +803,7 @@ def test_base64_reader_reads_what_itsdangerous_reads(data: bytes) -> None:
     from itsdangerous import BadData
     from itsdangerous.encoding import base64_decode
 
-    from cookiewarden.rules.consent import _b64decode
+    from cookiewarden.rules.consent_codec import _b64decode
 
     try:
         expected: bytes | None = base64_decode(data)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cookiewarden.rules.cookies import deletion_header, parse_cookie_header, render_cookie_header
-from cookiewarden.rules.setcookie import parse_set_cookie
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 EPOCH_HEADER = "Expires=Thu, 01 Jan 1970 00:00:00 GMT"
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from cookiewarden import Policy, parse_set_cookie
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import Action, Reason, RequestFacts, decide, effective_name
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import Action, Reason, RequestFacts, effective_name
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
 YEAR = 365 * 86400

@@ -11,7 +11,8 @@ from cookiewarden import Policy
 from cookiewarden.engine.core import Engine
 from cookiewarden.engine.hooks import RequestInfo, apply_hook
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import Reason, RequestFacts, decide
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import Reason, RequestFacts
 from cookiewarden.rules.setcookie import SetCookie
 from cookiewarden.tools.explain import (
     category_label,

@@ -14,9 +14,12 @@ import pytest
 
 from cookiewarden import Policy
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import Action, Reason, RequestFacts, decide
+from cookiewarden.rules.dates import format_cookie_date
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import Action, Reason, RequestFacts
 from cookiewarden.rules.hardening import harden
-from cookiewarden.rules.setcookie import SetCookie, format_cookie_date, parse_set_cookie
+from cookiewarden.rules.setcookie import SetCookie
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 NOW = 1_800_000_000.0
 HTTP = RequestFacts(host="example.com", secure=False)

@@ -19,7 +19,8 @@ from cookiewarden.engine.hooks import (
     loosening,
 )
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import Action, Decision, Reason, RequestFacts, decide
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import Action, Decision, Reason, RequestFacts
 from cookiewarden.rules.setcookie import SetCookie
 
 NOW = 1_800_000_000.0

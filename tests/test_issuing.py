@@ -9,9 +9,10 @@ from cookiewarden.engine.core import Engine
 from cookiewarden.engine.issuing import ConsentIssuer
 from cookiewarden.engine.options import Options
 from cookiewarden.records.record import subject_hash
-from cookiewarden.rules.consent import Consent, ConsentCodec, choose
-from cookiewarden.rules.decide import RequestFacts
-from cookiewarden.rules.setcookie import parse_set_cookie
+from cookiewarden.rules.consent import Consent, choose
+from cookiewarden.rules.consent_codec import ConsentCodec
+from cookiewarden.rules.decision import RequestFacts
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 NOW = 1_795_000_000
 DAY = 86400

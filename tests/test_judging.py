@@ -18,7 +18,8 @@ from cookiewarden.engine.bookkeeping import Tally, tally_value
 from cookiewarden.engine.cache import JUDGED_KEY_MAX
 from cookiewarden.engine.judging import Judge, decision_of
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import Decision, RequestFacts, decide
+from cookiewarden.rules.decide import decide
+from cookiewarden.rules.decision import Decision, RequestFacts
 
 NOW = 1_795_000_000.0
 DAY = 86400

@@ -11,7 +11,7 @@ import pytest
 from cookiewarden import CookieWarden, CookieWardenWSGI, Engine, Policy, prometheus_text, stats
 from cookiewarden.metrics import CONTENT_TYPE, METRIC, find_engine
 from cookiewarden.rules.consent import Consent
-from cookiewarden.rules.decide import RequestFacts
+from cookiewarden.rules.decision import RequestFacts
 
 FACTS = RequestFacts(host="testserver", secure=False)
 # One sample line of the text format: name{labels} value (no timestamp).

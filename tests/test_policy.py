@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from cookiewarden import Policy, PolicyError
-from cookiewarden.rules.policy import CONSENT_COOKIE, parse_duration
+from cookiewarden.rules.durations import parse_duration
+from cookiewarden.rules.policy_entries import CONSENT_COOKIE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

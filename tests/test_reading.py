@@ -7,7 +7,8 @@ import pytest
 from cookiewarden import Policy
 from cookiewarden.engine.options import Options
 from cookiewarden.engine.reading import FOREVER, RequestReader, refused_deletions
-from cookiewarden.rules.consent import ConsentCodec, choose
+from cookiewarden.rules.consent import choose
+from cookiewarden.rules.consent_codec import ConsentCodec
 
 NOW = 1_795_000_000.0
 DAY = 86400

@@ -1,4 +1,5 @@
-"""Unit tests for cookiewarden.rules.setcookie: the browser-exact Set-Cookie parse, and rendering."""
+"""Unit tests for cookiewarden.rules.setcookie and .setcookie_parse: the browser-exact Set-Cookie
+parse, and rendering."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cookiewarden.rules.setcookie import (
-    SetCookie,
-    format_cookie_date,
-    parse_set_cookie,
-)
+from cookiewarden.rules.dates import format_cookie_date
+from cookiewarden.rules.setcookie import SetCookie
+from cookiewarden.rules.setcookie_parse import parse_set_cookie
 
 REJECTED = None
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -17,9 +17,11 @@ from .engine.hooks import DecisionEvent, RequestInfo
 from .errors import ConfigurationError, CookieWardenError, PolicyError
 from .metrics import prometheus_text, stats
 from .rules.consent import Consent
-from .rules.decide import Action, Decision, RequestFacts
-from .rules.policy import Category, CookieRule, Policy
-from .rules.setcookie import SetCookie, parse_set_cookie
+from .rules.decision import Action, Decision, RequestFacts
+from .rules.policy import Policy
+from .rules.policy_entries import Category, CookieRule
+from .rules.setcookie import SetCookie
+from .rules.setcookie_parse import parse_set_cookie
 
 __all__ = [
     "Action",

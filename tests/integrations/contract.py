@@ -44,7 +44,7 @@ from cookiewarden import (
     SetCookie,
     parse_set_cookie,
 )
-from cookiewarden.rules.decide import effective_name
+from cookiewarden.rules.decision import effective_name
 
 HOST = "testserver"
 YEAR = 365 * 24 * 3600

@@ -1,9 +1,10 @@
 """Request-side filtering against the frameworks' own ``Cookie`` parsers (a differential test).
 
 cookiewarden hides refused cookies from the app by parsing the ``Cookie`` header
-(:func:`~cookiewarden.rules.cookies.parse_cookie_header`), dropping the refused pairs and handing the
-app a re-rendered header. If its parse and the framework's disagree about where a cookie ends
-or what it is called, a refused cookie can reach the app under its name: a privacy bypass.
+(:func:`~cookiewarden.rules.cookies.parse_cookie_header`), dropping the refused pairs and
+handing the app a re-rendered header. If its parse and the framework's disagree about where a
+cookie ends or what it is called, a refused cookie can reach the app under its name: a privacy
+bypass.
 
 Every header below goes, octet for octet, through the real middleware into a real app that
 answers what its framework parsed: Starlette (``request.cookies``), Flask (Werkzeug's

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from itertools import count
 from typing import TYPE_CHECKING, Final
 
-from ..rules.decide import Action, Decision
+from ..rules.decision import Action, Decision
 
 if TYPE_CHECKING:
     from ..records.record import ConsentRecord

@@ -48,8 +48,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ..rules.consent import Consent, ConsentCodec
-from ..rules.decide import Decision, RequestFacts
+from ..rules.consent import Consent
+from ..rules.consent_codec import ConsentCodec
+from ..rules.decision import Decision, RequestFacts
 from ..rules.domains import request_host
 from ..rules.policy import Policy
 from .bookkeeping import Ledger, RecordDesk

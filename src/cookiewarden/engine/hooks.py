@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, TypeAlias
 
-from ..rules.decide import Action, Decision, Reason, RequestFacts
+from ..rules.decision import Action, Decision, Reason, RequestFacts
 from ..rules.hardening import SAME_SITE_RANK
 from ..rules.setcookie import SetCookie
 

@@ -27,11 +27,13 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ..rules.consent import Consent, ConsentCodec
+from ..rules.consent import Consent
+from ..rules.consent_codec import ConsentCodec
 from ..rules.cookies import deletion_header
-from ..rules.decide import RequestFacts
+from ..rules.decision import RequestFacts
 from ..rules.domains import is_ip, within
-from ..rules.policy import CONSENT_COOKIE, Policy
+from ..rules.policy import Policy
+from ..rules.policy_entries import CONSENT_COOKIE
 from .options import Options
 
 if TYPE_CHECKING:

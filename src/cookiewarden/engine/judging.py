@@ -26,17 +26,10 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from ..rules.consent import Consent
-from ..rules.decide import (
-    Action,
-    Decision,
-    Pending,
-    Reason,
-    RequestFacts,
-    judge,
-    revalue,
-    value_free,
-)
+from ..rules.decide import judge
+from ..rules.decision import Action, Decision, Reason, RequestFacts
 from ..rules.policy import Policy
+from ..rules.reuse import Pending, revalue, value_free
 from .bookkeeping import NO_TALLY, Tally
 from .cache import JUDGED_CACHE_MAX, JUDGED_KEY_MAX, RAW_SHAPE_MAX, SHAPE_CACHE_MAX, BoundedCache
 

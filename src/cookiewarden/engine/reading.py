@@ -36,9 +36,11 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
-from ..rules.consent import CLOCK_SKEW, Consent, ConsentCodec
+from ..rules.consent import CLOCK_SKEW, Consent
+from ..rules.consent_codec import ConsentCodec
 from ..rules.cookies import deletion_header, parse_cookie_header, render_cookie_header
-from ..rules.policy import CONSENT_COOKIE, Policy
+from ..rules.policy import Policy
+from ..rules.policy_entries import CONSENT_COOKIE
 from .adopted import adopt
 from .cache import REQUEST_CACHE_MAX, REQUEST_KEY_MAX, BoundedCache, RequestSide
 from .options import Options

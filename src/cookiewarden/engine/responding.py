@@ -26,7 +26,7 @@ from itertools import repeat
 from typing import Any, Final
 
 from ..rules.consent import Consent
-from ..rules.decide import Action, Decision, RequestFacts
+from ..rules.decision import Action, Decision, RequestFacts
 from .bookkeeping import Ledger, Tally
 from .cache import RESPONSE_CACHE_MAX, RESPONSE_KEY_MAX, BoundedCache
 from .hooks import DecisionHook, RequestInfo, apply_hook

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Final
 
-__all__ = ["MIN_YEAR", "format_cookie_date", "parse_cookie_date"]
+__all__ = ["MIN_YEAR", "format_cookie_date", "format_cookie_date_cached", "parse_cookie_date"]
 
 # RFC 6265 §5.1.1 "delimiter" (%x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E), which are
 # Chromium's delimiters too: a date-token is a run of anything else.
@@ -147,3 +147,10 @@ def format_cookie_date(when: datetime) -> str:
     day, month = _DAY_NAMES[when.weekday()], _MONTH_NAMES[when.month - 1]
     time = f"{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
     return f"{day}, {when.day:02d} {month} {when.year:04d} {time} GMT"
+
+
+# Responses repeat the same Expires (and a capped one is the same for a whole second); equal
+# datetimes render alike (the rendering is in UTC), so a bounded cache is exact.
+format_cookie_date_cached: Final = lru_cache(maxsize=256)(format_cookie_date)
+""":func:`format_cookie_date`, the same result (or ``ValueError``), from a bounded cache: what
+:meth:`~cookiewarden.rules.setcookie.SetCookie.to_header` and the decision render with."""

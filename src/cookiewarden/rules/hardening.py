@@ -1,8 +1,8 @@
 """Attribute hardening: the policy's ``secure``, ``same_site_min`` and per-cookie ``http_only``.
 
 Contract: :func:`harden` is a pure function of a cookie that is about to leave, the policy, its
-declaration and whether the request came over https. :mod:`cookiewarden.decide` applies it to
-every cookie that leaves (never to a deletion, never to a dropped cookie) and rewrites the
+declaration and whether the request came over https. :mod:`cookiewarden.rules.decide` applies it
+to every cookie that leaves (never to a deletion, never to a dropped cookie) and rewrites the
 header with the reason ``hardened`` when it changed anything.
 
 Rules:
@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from .policy import CookieRule, Policy
+from .policy import Policy
+from .policy_entries import CookieRule
 from .setcookie import SameSite, SetCookie
 
 __all__ = ["SAME_SITE_RANK", "harden", "same_site_rank"]
@@ -49,7 +50,7 @@ def harden(
     :param rule: the cookie's declaration (``http_only``), ``None`` when undeclared.
     :param secure_request: whether the request came over https.
 
-    >>> from cookiewarden.policy import Policy
+    >>> from cookiewarden.rules.policy import Policy
     >>> strict = Policy.from_dict({"version": "1", "secure": "always", "same_site_min": "lax",
     ...                            "categories": {"necessary": {"necessary": True}}})
     >>> harden(SetCookie("a", "1"), policy=strict, rule=None, secure_request=False).to_header()

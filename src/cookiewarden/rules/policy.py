@@ -4,7 +4,10 @@ Contract:
 - A :class:`Policy` is built once, at start-up, from TOML (:meth:`Policy.from_toml`), a mapping
   (:meth:`Policy.from_dict`) or the embedded default (:meth:`Policy.default`). It is immutable.
 - Every mistake in the configuration raises :class:`~cookiewarden.errors.PolicyError` naming the
-  key and the reason, at load time. Nothing is validated per request.
+  key and the reason, at load time. Nothing is validated per request. The file's keys and their
+  forms are :mod:`cookiewarden.rules.policy_schema`'s; what they declare (categories, cookies,
+  sources) is :mod:`cookiewarden.rules.policy_entries`'; durations are
+  :mod:`cookiewarden.rules.durations`'.
 
 Rules:
 1. At least one category is ``necessary``; necessary categories are always granted and exempt
@@ -23,209 +26,31 @@ Rules:
 
 from __future__ import annotations
 
-import fnmatch
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any
 
 from ..errors import PolicyError
 from .domains import canonical_host, is_ip, is_public_suffix
-
-__all__ = [
-    "CONSENT_COOKIE",
-    "MODES",
-    "SAME_SITE_MINIMUMS",
-    "SECURE_RULES",
-    "Category",
-    "CookieRule",
-    "Policy",
-    "SourceSettings",
-    "parse_duration",
-]
-
-Mode = Literal["opt-in", "opt-out"]
-SecureRule = Literal["always", "same-as-request"]
-SameSiteMinimum = Literal["lax", "strict"]
-MODES: tuple[Mode, ...] = ("opt-in", "opt-out")
-"""``mode``: whether an undecided visitor gets only the necessary categories (``"opt-in"``) or
-every category except what GPC refuses (``"opt-out"``)."""
-SECURE_RULES: tuple[SecureRule, ...] = ("always", "same-as-request")
-"""``secure``: add ``Secure`` to every cookie that leaves, or only to those answering https."""
-SAME_SITE_MINIMUMS: tuple[SameSiteMinimum, ...] = ("lax", "strict")
-"""``same_site_min``: the lowest ``SameSite`` a cookie may leave with."""
-
-CONSENT_COOKIE = "cw_consent"
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-_DURATION = re.compile(r"\s*(\d+)\s*([smhdwy]?)\s*", re.IGNORECASE)
-_GLOB_CHARS = frozenset("*?[")
-_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-# RFC 6265 token characters for a cookie name; glob characters are allowed on top.
-_NAME_BAD = re.compile(r"[\x00-\x20\x7f()<>@,;:\\\"/\]{}=]")
-
-_TOP_KEYS = frozenset(
-    {
-        "version",
-        "max_age",
-        "unknown",
-        "root_domain",
-        "consent_max_age",
-        "gpc_refuses",
-        "categories",
-        "cookies",
-        "site",
-        "mode",
-        "secure",
-        "same_site_min",
-        "consent_max_age_refused",
-        "sources",
-    }
+from .policy_entries import (
+    BAD_NAME_CHAR,
+    CONSENT_COOKIE,
+    MODES,
+    SAME_SITE_MINIMUMS,
+    SECURE_RULES,
+    Category,
+    CookieRule,
+    Mode,
+    SameSiteMinimum,
+    SecureRule,
+    SourceSettings,
 )
-_CATEGORY_KEYS = frozenset({"label", "description", "necessary"})
-_COOKIE_KEYS = frozenset(
-    {
-        "name",
-        "category",
-        "purpose",
-        "provider",
-        "lifetime",
-        "description",
-        "domain",
-        "path",
-        "http_only",
-    }
-)
-_SOURCE_KEYS = {
-    "cookieconsent": frozenset({"name", "categories", "revision"}),
-    "klaro": frozenset({"name", "services"}),
-}
-_SITE_KEYS = frozenset({"organisation", "email", "address", "date", "url", "name"})
+from .policy_schema import check_cookie_domains, policy_fields
 
-
-def parse_duration(text: str | int, *, key: str) -> int:
-    """Parse ``"30d"``, ``"1y"`` (365 days), ``"12h"`` or plain seconds into seconds.
-
-    :raises PolicyError: naming ``key`` when the text is not a duration or is zero.
-    """
-    if isinstance(text, bool):
-        raise PolicyError(key, f"expected a duration like '30d' or '1y', got {text!r}")
-    if isinstance(text, int):
-        seconds = text
-    elif isinstance(text, str) and (m := _DURATION.fullmatch(text)):
-        seconds = int(m.group(1)) * _UNITS[(m.group(2) or "s").lower()]
-    else:
-        raise PolicyError(
-            key, f"expected a duration like '30d', '1y' or a number of seconds, got {text!r}"
-        )
-    if seconds <= 0:
-        raise PolicyError(key, f"a duration must be positive, got {text!r}")
-    return seconds
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    """One category of cookies (``necessary``, ``performance``...)."""
-
-    key: str
-    label: str
-    description: str = ""
-    necessary: bool = False
-
-    def __post_init__(self) -> None:
-        if not _KEY.match(self.key):
-            raise PolicyError(
-                f"categories.{self.key}",
-                "a category key is lowercase letters, digits, '-' or '_', starting with a letter",
-            )
-
-
-@dataclass(frozen=True, slots=True)
-class CookieRule:
-    """One declared cookie, or a family of them when ``name`` is a glob (``"_ga_*"``).
-
-    ``lifetime`` is in seconds; ``None`` declares a session cookie. ``http_only`` makes every
-    such cookie leave with ``HttpOnly`` (it is added, never removed).
-    """
-
-    name: str
-    category: str
-    purpose: str = ""
-    provider: str = ""
-    lifetime: int | None = None
-    description: str = ""
-    domain: str | None = None
-    path: str | None = None
-    http_only: bool = False
-    is_glob: bool = field(init=False)
-    _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        glob = any(ch in _GLOB_CHARS for ch in self.name)
-        object.__setattr__(self, "is_glob", glob)
-        object.__setattr__(
-            self, "_pattern", re.compile(fnmatch.translate(self.name)) if glob else None
-        )
-
-    def matches(self, name: str) -> bool:
-        """Whether the cookie called ``name`` is this declared cookie (case-sensitive)."""
-        if self._pattern is None:
-            return name == self.name
-        return self._pattern.match(name) is not None
-
-    @property
-    def session(self) -> bool:
-        """A session cookie ends with the browser session."""
-        return self.lifetime is None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceSettings:
-    """How the cookies of an adopted consent banner map onto the policy's categories.
-
-    Read by :mod:`cookiewarden.sources` when the middleware's ``consent_sources`` lists
-    ``"cookieconsent"`` or ``"klaro"``; the policy file's ``[sources.cookieconsent]`` and
-    ``[sources.klaro]`` tables.
-
-    :param cookieconsent_name: the cookie orestbida/cookieconsent writes (its ``cookie.name``).
-    :param cookieconsent_categories: its category names → the policy's category keys, as
-        ``(name, key)`` pairs; a name missing here maps to the category of the same key.
-    :param cookieconsent_revision: the lowest ``revision`` a cookieconsent choice may carry.
-    :param klaro_name: the cookie Klaro writes (its ``storageName``).
-    :param klaro_services: Klaro service names → the policy's category keys, as pairs; every
-        service a Klaro cookie names must be mapped.
-    """
-
-    cookieconsent_name: str = "cc_cookie"
-    cookieconsent_categories: tuple[tuple[str, str], ...] = ()
-    cookieconsent_revision: int = 0
-    klaro_name: str = "klaro"
-    klaro_services: tuple[tuple[str, str], ...] = ()
-    _cc: dict[str, str] = field(init=False, repr=False, compare=False)
-    _klaro: dict[str, str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_cc", dict(self.cookieconsent_categories))
-        object.__setattr__(self, "_klaro", dict(self.klaro_services))
-
-    def cookieconsent_category(self, name: str, category_keys: frozenset[str]) -> str | None:
-        """The category key a cookieconsent category ``name`` grants (``None``: unknown)."""
-        key = self._cc.get(name)
-        if key is not None:
-            return key
-        return name if name in category_keys else None
-
-    def klaro_category(self, service: str) -> str | None:
-        """The category key a Klaro ``service`` belongs to (``None``: not mapped)."""
-        return self._klaro.get(service)
-
-    @property
-    def mapped_categories(self) -> frozenset[str]:
-        """Every category key the two tables name (validated against the policy)."""
-        return frozenset(self._cc.values()) | frozenset(self._klaro.values())
+__all__ = ["Policy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +138,7 @@ class Policy:
                     f"unknown category {rule.category!r} for {rule.name!r};"
                     f" declared categories: {', '.join(by_key)}",
                 )
-            if not rule.name or _NAME_BAD.search(rule.name.replace("[", "").replace("]", "")):
+            if not rule.name or BAD_NAME_CHAR.search(rule.name.replace("[", "").replace("]", "")):
                 raise PolicyError(f"{where}.name", f"{rule.name!r} is not a valid cookie name")
             if rule.name in seen:
                 raise PolicyError(f"{where}.name", f"{rule.name!r} is declared twice")
@@ -421,11 +246,13 @@ class Policy:
         :raises PolicyError: naming the key and the reason.
         """
         try:
-            return _from_dict(data)
+            policy = Policy(**policy_fields(data))
+            check_cookie_domains(policy.root_domain, policy.cookies)
         except PolicyError as exc:
             if source is not None:
                 raise exc.with_source(source) from None
             raise
+        return policy
 
     @classmethod
     def default(cls) -> Policy:
@@ -449,181 +276,3 @@ def _check_root_domain(domain: str) -> None:
 def _check_choice(key: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise PolicyError(key, f"must be {' or '.join(repr(a) for a in allowed)}, got {value!r}")
-
-
-def _str(value: object, key: str, *, allow_empty: bool = True) -> str:
-    if not isinstance(value, str) or (not allow_empty and not value.strip()):
-        raise PolicyError(key, f"expected a{' non-empty' if not allow_empty else ''} string")
-    return value
-
-
-def _table(value: object, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise PolicyError(key, "expected a table")
-    return value
-
-
-def _unknown_keys(table: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            prefix = f"{where}." if where else ""
-            raise PolicyError(
-                f"{prefix}{key}", f"unknown key; allowed keys: {', '.join(sorted(allowed))}"
-            )
-
-
-def _from_dict(data: Mapping[str, Any]) -> Policy:
-    _unknown_keys(_table(data, "(top level)"), _TOP_KEYS, "")
-    if "version" not in data:
-        raise PolicyError("version", "missing; give the policy a version such as '2026-11-01'")
-    version = data["version"]
-    if isinstance(version, int | float) and not isinstance(version, bool):
-        version = str(version)
-    version = _str(version, "version", allow_empty=False)
-
-    raw_categories = _table(data.get("categories", {}), "categories")
-    if not raw_categories:
-        raise PolicyError("categories", "missing; declare at least [categories.necessary]")
-    categories = []
-    for key, raw in raw_categories.items():
-        where = f"categories.{key}"
-        table = _table(raw, where)
-        _unknown_keys(table, _CATEGORY_KEYS, where)
-        necessary = table.get("necessary", False)
-        if not isinstance(necessary, bool):
-            raise PolicyError(f"{where}.necessary", "expected true or false")
-        categories.append(
-            Category(
-                key=key,
-                label=_str(table.get("label", key.capitalize()), f"{where}.label"),
-                description=_str(table.get("description", ""), f"{where}.description"),
-                necessary=necessary,
-            )
-        )
-
-    raw_cookies = data.get("cookies", [])
-    if not isinstance(raw_cookies, list):
-        raise PolicyError("cookies", "expected an array of tables ([[cookies]])")
-    cookies = []
-    for i, raw in enumerate(raw_cookies):
-        where = f"cookies[{i}]"
-        table = _table(raw, where)
-        _unknown_keys(table, _COOKIE_KEYS, where)
-        for required in ("name", "category"):
-            if required not in table:
-                raise PolicyError(f"{where}.{required}", "missing")
-        lifetime_raw = table.get("lifetime", "session")
-        lifetime = (
-            None
-            if lifetime_raw == "session"
-            else parse_duration(lifetime_raw, key=f"{where}.lifetime")
-        )
-        domain = table.get("domain")
-        if domain is not None:
-            domain = _str(domain, f"{where}.domain", allow_empty=False).strip().lstrip(".")
-            domain = canonical_host(domain)
-        path = table.get("path")
-        http_only = table.get("http_only", False)
-        if not isinstance(http_only, bool):
-            raise PolicyError(f"{where}.http_only", "expected true or false")
-        cookies.append(
-            CookieRule(
-                name=_str(table["name"], f"{where}.name", allow_empty=False).strip(),
-                category=_str(table["category"], f"{where}.category"),
-                purpose=_str(table.get("purpose", ""), f"{where}.purpose"),
-                provider=_str(table.get("provider", ""), f"{where}.provider"),
-                lifetime=lifetime,
-                description=_str(table.get("description", ""), f"{where}.description"),
-                domain=domain,
-                path=None if path is None else _str(path, f"{where}.path"),
-                http_only=http_only,
-            )
-        )
-
-    gpc_raw = data.get("gpc_refuses", [])
-    if not isinstance(gpc_raw, list) or not all(isinstance(k, str) for k in gpc_raw):
-        raise PolicyError("gpc_refuses", "expected a list of category keys")
-    root = data.get("root_domain")
-    secure = data.get("secure")
-    same_site = data.get("same_site_min")
-    refused = data.get("consent_max_age_refused")
-    site = _table(data.get("site", {}), "site")
-    _unknown_keys(site, _SITE_KEYS, "site")
-    policy = Policy(
-        version=version,
-        categories=tuple(categories),
-        cookies=tuple(cookies),
-        max_age=parse_duration(data.get("max_age", "365d"), key="max_age"),
-        unknown=_str(data.get("unknown", "block"), "unknown"),
-        root_domain=None if root is None else _str(root, "root_domain", allow_empty=False),
-        consent_max_age=parse_duration(data.get("consent_max_age", "180d"), key="consent_max_age"),
-        gpc_refuses=frozenset(gpc_raw),
-        site={k: _str(v, f"site.{k}") for k, v in site.items()},
-        # Checked against MODES, SECURE_RULES and SAME_SITE_MINIMUMS by Policy itself.
-        mode=cast("Mode", _str(data.get("mode", "opt-in"), "mode")),
-        secure=cast("SecureRule | None", None if secure is None else _str(secure, "secure")),
-        same_site_min=cast(
-            "SameSiteMinimum | None",
-            None if same_site is None else _str(same_site, "same_site_min").lower(),
-        ),
-        consent_max_age_refused=(
-            None if refused is None else parse_duration(refused, key="consent_max_age_refused")
-        ),
-        sources=_sources(data.get("sources", {})),
-    )
-    if policy.root_domain is not None:
-        for i, rule in enumerate(policy.cookies):
-            if rule.domain is not None and not (
-                rule.domain == policy.root_domain or rule.domain.endswith("." + policy.root_domain)
-            ):
-                raise PolicyError(
-                    f"cookies[{i}].domain",
-                    f"{rule.domain!r} is outside root_domain {policy.root_domain!r}",
-                )
-    return policy
-
-
-def _sources(raw: object) -> SourceSettings:
-    """The ``[sources.cookieconsent]`` and ``[sources.klaro]`` tables."""
-    sources = _table(raw, "sources")
-    _unknown_keys(sources, frozenset(_SOURCE_KEYS), "sources")
-    cc = _table(sources.get("cookieconsent", {}), "sources.cookieconsent")
-    _unknown_keys(cc, _SOURCE_KEYS["cookieconsent"], "sources.cookieconsent")
-    klaro = _table(sources.get("klaro", {}), "sources.klaro")
-    _unknown_keys(klaro, _SOURCE_KEYS["klaro"], "sources.klaro")
-    revision = cc.get("revision", 0)
-    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
-        raise PolicyError("sources.cookieconsent.revision", "expected a whole number >= 0")
-    cc_name = _cookie_name(cc.get("name", "cc_cookie"), "sources.cookieconsent.name")
-    klaro_name = _cookie_name(klaro.get("name", "klaro"), "sources.klaro.name")
-    if cc_name == klaro_name:
-        raise PolicyError("sources.klaro.name", f"{klaro_name!r} is cookieconsent's cookie too")
-    return SourceSettings(
-        cookieconsent_name=cc_name,
-        cookieconsent_categories=_name_map(
-            cc.get("categories", {}), "sources.cookieconsent.categories"
-        ),
-        cookieconsent_revision=revision,
-        klaro_name=klaro_name,
-        klaro_services=_name_map(klaro.get("services", {}), "sources.klaro.services"),
-    )
-
-
-def _cookie_name(value: object, key: str) -> str:
-    name = _str(value, key, allow_empty=False).strip()
-    if _NAME_BAD.search(name) or any(ch in _GLOB_CHARS for ch in name):
-        raise PolicyError(key, f"{name!r} is not a valid cookie name")
-    if name == CONSENT_COOKIE:
-        raise PolicyError(key, f"{name!r} is cookiewarden's own signed consent cookie")
-    return name
-
-
-def _name_map(value: object, key: str) -> tuple[tuple[str, str], ...]:
-    """A ``{ their name = "our category key" }`` table, as sorted pairs."""
-    table = _table(value, key)
-    pairs = []
-    for name, category in table.items():
-        if not name:
-            raise PolicyError(key, "names must not be empty")
-        pairs.append((name, _str(category, f"{key}.{name}", allow_empty=False)))
-    return tuple(sorted(pairs))

@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from ..rules.policy import CONSENT_COOKIE, Policy
+from ..rules.policy import Policy
+from ..rules.policy_entries import CONSENT_COOKIE
 from ..web.declaration.htmlout import render_html
 from ..web.declaration.jsonout import render_json as render_declaration_json
 from ..web.declaration.mdout import render_markdown

@@ -39,7 +39,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..adapters.asgi import CookieWarden
 from ..rules.consent import Consent
 from ..rules.cookies import parse_cookie_header
-from ..rules.decide import Action, Decision, RequestFacts, decide
+from ..rules.decide import decide
+from ..rules.decision import Action, Decision, RequestFacts
 from ..rules.policy import Policy
 from .explain import describe, refused_deletions
 

@@ -20,9 +20,10 @@ from collections.abc import Iterable
 
 from ..engine.reading import refused_deletions as engine_refused_deletions
 from ..rules.consent import Consent
-from ..rules.decide import Decision, Reason, RequestFacts
+from ..rules.decision import Decision, Reason, RequestFacts
 from ..rules.policy import Policy
-from ..rules.setcookie import SetCookie, parse_set_cookie
+from ..rules.setcookie import SetCookie
+from ..rules.setcookie_parse import parse_set_cookie
 from ..web.declaration.strings import human_duration
 
 __all__ = ["category_label", "describe", "refused_deletions", "requested_lifetime"]

@@ -34,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..rules.consent import Consent, UnknownCategoryError, choose
 from ..rules.cookies import parse_cookie_header
-from ..rules.policy import CONSENT_COOKIE
+from ..rules.policy_entries import CONSENT_COOKIE
 
 if TYPE_CHECKING:
     from ..engine.core import Engine, Exchange

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ...rules.decide import Decision, Reason, RequestFacts
+from ...rules.decision import Decision, Reason, RequestFacts
 from ...rules.policy import Policy
-from ...rules.setcookie import parse_set_cookie
+from ...rules.setcookie_parse import parse_set_cookie
 from ...web.declaration.strings import human_duration
 from ..explain import category_label, describe, requested_lifetime
 from ..inprocess import split_path

@@ -19,9 +19,12 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from ...rules.consent import Consent, ConsentCodec, choose
-from ...rules.decide import RequestFacts, decide
-from ...rules.policy import CONSENT_COOKIE, Policy
+from ...rules.consent import Consent, choose
+from ...rules.consent_codec import ConsentCodec
+from ...rules.decide import decide
+from ...rules.decision import RequestFacts
+from ...rules.policy import Policy
+from ...rules.policy_entries import CONSENT_COOKIE
 from ..inprocess import (
     AppFailed,
     Reply,

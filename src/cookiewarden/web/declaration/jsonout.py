@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ...rules.policy import CookieRule, Policy
+from ...rules.policy import Policy
+from ...rules.policy_entries import CookieRule
 from .strings import human_duration, merge_strings
 
 __all__ = ["render_json"]
