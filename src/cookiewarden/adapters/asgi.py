@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from functools import partial
 from typing import Any
 
 from asgiref.compatibility import guarantee_single_callable
@@ -100,21 +101,54 @@ class CookieWarden:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "/")
+        path: str = scope["path"] if "path" in scope else "/"  # noqa: SIM401 - a call costs more
         if self._by_raw_request:
-            # No hook and no proxy to believe: the raw request values are all the engine needs.
-            # First, is there a Cookie header at all (and Sec-GPC, for the lean path)?
+            # No hook and no proxy to believe: the raw request values are all the engine needs,
+            # read in one pass; a request without a Cookie header takes the lean path.
+            host: bytes | None = None
             gpc = False
-            for key, value in scope["headers"]:
+            headers = iter(scope["headers"])
+            for key, value in headers:
                 if key == b"cookie":
+                    cookie: bytes | None = value
                     break
-                if key == b"sec-gpc":
+                if key == b"host":
+                    host = value
+                elif key == b"sec-gpc":
                     gpc = value.strip() == b"1"
             else:
-                if not path.startswith(self._consent_path):
-                    await self._without_cookies(scope, receive, send, gpc)
+                if kind == "http" and not path.startswith(self._consent_path):
+                    # The lean path, written out here (a call costs every request): nothing to
+                    # read, hide or clear, the same undecided consent every time, no exchange,
+                    # no copy of the scope. The response is judged only if it has a header
+                    # name of Set-Cookie's length (_send_lean).
+                    consent = self._consent_with_gpc if gpc else self._consent_without_gpc
+                    if "state" in scope:  # not .get(): a call costs more than the test
+                        scope["state"]["consent"] = consent
+                    else:
+                        scope["state"] = {"consent": consent}
+                    lean: Send = partial(_send_lean, self, scope, send)  # cheaper than a closure
+                    if self._inject_banner:
+                        lean = _BannerInjector(lean, self._consent_path).send
+                    await self.app(scope, receive, lean)
                     return
-            exchange, cookie, split = self._begin_raw(scope, path)
+                cookie = None
+            split = False  # several Cookie headers (HTTP/2 crumbs), joined below
+            for key, value in headers:  # the rest, after the first Cookie header
+                if key == b"cookie":
+                    # HTTP/2 may split the Cookie header; browsers join them with "; ".
+                    cookie, split = cookie + b"; " + value, True  # type: ignore[operator]
+                elif key == b"host":
+                    host = value
+                elif key == b"sec-gpc":
+                    gpc = value.strip() == b"1"
+            exchange = self.engine.begin_request(
+                _server_name(scope) if host is None else host,
+                scope.get("scheme", "http"),
+                path,
+                cookie,
+                gpc=gpc,
+            )
         else:
             exchange, cookie, split = self._begin(scope, path)
         engine = self.engine
@@ -140,52 +174,10 @@ class CookieWarden:
                 kept.append((b"cookie", _raw(app_cookie)))
             scope["headers"] = kept
 
-        def send_with_policy(message: Message) -> Awaitable[None]:
-            # A plain function that hands back the server's own awaitable: the rewrite is
-            # synchronous, so no extra coroutine is made for every message of every response.
-            if message["type"] in _START_TYPES:
-                message = _rewrite_start(message, exchange)
-            return send(message)
-
+        judged: Send = partial(_send_judged, exchange, send)  # no closure: see _send_lean
         if self._inject_banner and kind == "http":
-            injector = _BannerInjector(send_with_policy, engine.options.consent_path)
-            await self.app(scope, receive, injector.send)
-        else:
-            await self.app(scope, receive, send_with_policy)
-
-    def _without_cookies(self, scope: Scope, receive: Receive, send: Send, gpc: bool) -> Any:
-        """The lean path: a request without a ``Cookie`` header, for an engine without hooks.
-
-        There is nothing to read, hide or clear, and the consent is always the same undecided
-        one: no exchange is made and the scope is not copied. The response's headers are only
-        looked at for a name of Set-Cookie's length, and judged (by an exchange made then) if
-        one is there. Returns the app's awaitable.
-        """
-        state = scope.get("state")
-        if state is None:
-            state = scope["state"] = {}
-        state["consent"] = self._consent_with_gpc if gpc else self._consent_without_gpc
-
-        def send_lean(message: Message) -> Awaitable[None]:
-            # Only send, scope and self are captured: each captured name costs every request.
-            if message["type"] in _START_TYPES:
-                headers = message.get("headers")
-                if headers is not None:
-                    try:
-                        # _has_set_cookie, written out: a call would cost more than the test.
-                        for header in headers if type(headers) is list else (_ANY,):
-                            if len(header[0]) == _SET_COOKIE_LENGTH:
-                                break
-                        else:
-                            return send(message)
-                    except Exception:  # not a header list: the rewrite fails closed
-                        pass
-                    message = _rewrite_start(message, self._begin_raw(scope)[0])
-            return send(message)
-
-        if self._inject_banner and scope["type"] == "http":
-            return self.app(scope, receive, _BannerInjector(send_lean, self._consent_path).send)
-        return self.app(scope, receive, send_lean)
+            judged = _BannerInjector(judged, self._consent_path).send
+        await self.app(scope, receive, judged)
 
     def _begin_raw(
         self, scope: Scope, path: str | None = None
@@ -319,6 +311,51 @@ def _has_set_cookie(headers: list[Any]) -> bool:
         if len(header[0]) == _SET_COOKIE_LENGTH:
             return True
     return False
+
+
+def _send_judged(exchange: Exchange, send: Send, message: Message) -> Awaitable[None]:
+    """``send`` for a request the engine read: a response start leaves with its Set-Cookie
+    headers judged by ``exchange`` (and the deletions due); every other message passes as it
+    is. A plain function that hands back the server's own awaitable: the rewrite is synchronous,
+    so no coroutine is made for every message of every response."""
+    if message["type"] in _START_TYPES:
+        headers = message.get("headers")
+        if type(headers) is list:
+            # _rewrite_start for a header list, written out: this runs for every response.
+            try:
+                for header in headers:
+                    if len(header[0]) == _SET_COOKIE_LENGTH:  # may be Set-Cookie
+                        new = exchange.rewrite_raw_headers(headers)
+                        break
+                else:
+                    new = exchange.rewrite_raw_headers(headers) if exchange.has_work else None
+            except Exception:
+                new = exchange.fail_closed(headers)
+            if new is not None:
+                message = dict(message)
+                message["headers"] = new
+        else:
+            message = _rewrite_start(message, exchange)
+    return send(message)
+
+
+def _send_lean(warden: CookieWarden, scope: Scope, send: Send, message: Message) -> Awaitable[None]:
+    """``send`` for the lean path (a request without a ``Cookie`` header, for an engine without
+    hooks): a response start whose headers hold a name of Set-Cookie's length is judged, by an
+    exchange made then; every other message passes as it is."""
+    if message["type"] == "http.response.start" and "headers" in message:
+        headers = message["headers"]
+        try:
+            # _has_set_cookie, written out: a call would cost more than the test.
+            for header in headers if type(headers) is list else (_ANY,):
+                if len(header[0]) == _SET_COOKIE_LENGTH:
+                    break
+            else:
+                return send(message)
+        except Exception:  # not a header list: the rewrite fails closed
+            pass
+        message = _rewrite_start(message, warden._begin_raw(scope)[0])
+    return send(message)
 
 
 def _rewrite_start(message: Message, exchange: Exchange) -> Message:

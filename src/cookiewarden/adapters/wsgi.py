@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..engine.core import Engine, Exchange
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["CookieWardenWSGI"]
+
+_SET_COOKIE_LENGTH = len("set-cookie")
 
 
 def _text(latin1: str) -> str:
@@ -71,8 +74,37 @@ class CookieWardenWSGI:
         self.app = app
         self.engine = Engine(policy, secret_keys, clock=clock, **options)
         self._consent_path = self.engine.options.consent_path
+        # Without a hook or a proxy to believe, a request without cookies always has the same
+        # consent (the lean path).
+        self._by_raw_request = not (
+            self.engine.options.trusted_proxies or self.engine.wants_headers
+        )
+        self._consent_without_gpc = self.engine.consent_without_cookies(False)
+        self._consent_with_gpc = self.engine.consent_without_cookies(True)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            self._by_raw_request
+            and "HTTP_COOKIE" not in environ
+            and not (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/")).startswith(
+                self._consent_path
+            )
+        ):
+            # The lean path: no Cookie header, so nothing to read, hide or clear, and the same
+            # undecided consent every time; no exchange is made unless the app sets a cookie.
+            gpc = environ.get("HTTP_SEC_GPC", "").strip() == "1"
+            environ["cookiewarden.consent"] = (
+                self._consent_with_gpc if gpc else self._consent_without_gpc
+            )
+            lean = partial(_start_lean, self, environ, start_response)  # cheaper than a closure
+            if self.engine.inject_banner:
+                return self._with_banner(environ, lean)
+            return self.app(environ, lean)
+        return self._read(environ, start_response)
+
+    def _read(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """A request with a ``Cookie`` header, for the consent API, or one that a hook sees or
+        whose proxies are believed: read, hidden and cleared by the engine."""
         engine = self.engine
         cookie = environ.get("HTTP_COOKIE")
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
@@ -127,6 +159,17 @@ class CookieWardenWSGI:
         if engine.inject_banner:
             return self._with_banner(environ, start_with_policy)
         return self.app(environ, start_with_policy)
+
+    def begin_lean(self, environ: WSGIEnvironment) -> Exchange:
+        """The exchange of a lean-path request whose response sets a cookie after all."""
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        return self.engine.begin_request(
+            _text(host),
+            environ.get("wsgi.url_scheme", "http"),
+            _text(environ.get("PATH_INFO", "/")),
+            None,
+            gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
+        )
 
     def _with_banner(
         self, environ: WSGIEnvironment, start_response: Callable[..., Callable[[bytes], object]]
@@ -220,6 +263,37 @@ class CookieWardenWSGI:
         status = f"{response.status} {_REASONS.get(response.status, 'Status')}"
         start_response(status, [(k, _wsgi(v)) for k, v in response.headers])
         return [response.body]
+
+
+def _start_lean(
+    warden: CookieWardenWSGI,
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    status: str,
+    headers: list[tuple[str, str]],
+    exc_info: Any = None,
+) -> Callable[[bytes], object]:
+    """``start_response`` for the lean path (a request without a ``Cookie`` header, for an
+    engine without hooks): headers with a name of Set-Cookie's length are judged, by an exchange
+    made then; all others pass as they are."""
+    try:
+        for key, _ in headers:
+            if len(key) == _SET_COOKIE_LENGTH:  # may be Set-Cookie: judged below
+                break
+        else:
+            if exc_info is None:
+                return start_response(status, headers)
+            return start_response(status, headers, exc_info)
+    except Exception:  # not a header list: the rewrite below fails closed
+        pass
+    exchange = warden.begin_lean(environ)
+    try:
+        new_headers = rewrite_headers(headers, exchange)
+    except Exception:
+        new_headers = exchange.fail_closed(headers)
+    if exc_info is None:
+        return start_response(status, new_headers)
+    return start_response(status, new_headers, exc_info)
 
 
 def _header_pairs(environ: WSGIEnvironment) -> list[tuple[str, str]]:
