@@ -271,7 +271,7 @@ def test_every_cache_stays_within_its_bound() -> None:
         "_judged": e.judge._judged,
         "_judged_raw": e.judge._judged_raw,
         "_responses": e.responder.responses,
-        "_facts": e._facts,
+        "fact_reader.cache": e.fact_reader.cache,
         "_shapes": e.judge._shapes,
         "_raw_shapes": e.judge._raw_shapes,
         "_seen_responses": e.responder.seen_responses,
@@ -845,7 +845,12 @@ def test_begin_request_answers_what_begin_answers(seed: int) -> None:
                 gpc=gpc,
             )
             reader = fresh.reader
-            for cache in (fresh._plans, reader._requests, reader._verified, fresh._facts):
+            for cache in (
+                fresh._plans,
+                reader._requests,
+                reader._verified,
+                fresh.fact_reader.cache,
+            ):
                 cache.clear()
             _same_request_side(got, fresh.begin(fresh.facts(host, scheme, path), header, gpc=gpc))
     assert len(e._plans) > 0

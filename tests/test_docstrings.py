@@ -16,8 +16,8 @@ import cookiewarden
 
 
 def _with_examples() -> list[ModuleType]:
-    """The package's modules whose docstrings hold at least one example."""
-    names = [info.name for info in pkgutil.iter_modules(cookiewarden.__path__, "cookiewarden.")]
+    """The package's modules, in every subpackage, whose docstrings hold at least one example."""
+    names = [info.name for info in pkgutil.walk_packages(cookiewarden.__path__, "cookiewarden.")]
     modules = [importlib.import_module(n) for n in sorted(names) if not n.endswith("__main__")]
     finder = doctest.DocTestFinder(exclude_empty=True)
     return [

@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from cookiewarden import ConfigurationError, Policy, stats
-from cookiewarden.engine.core import Engine, forwarded_value
+from cookiewarden.engine.core import Engine
+from cookiewarden.engine.facts import forwarded_value
 from cookiewarden.rules.consent import choose
 
 NOW = 1_795_000_000.0

@@ -6,7 +6,7 @@ function, under ``if TYPE_CHECKING:``. The layers, lowest first (a module may im
 subpackage and anything below it, never above):
 
 ==========  ============================================================================
-``errors``  the one error tree
+``errors``  the one error tree (and ``version``)
 ``rules``   sans-I/O facts of the browser and the policy
 ``records`` proof of consent: the record, the sink interface, SQLite, PostgreSQL
 ``engine``  one request's work for both adapters
@@ -33,6 +33,7 @@ PACKAGE = SRC / "cookiewarden"
 #: Each part of the package and its layer; a module imports only within its part or below.
 LAYERS = {
     "errors": 0,
+    "version": 0,
     "rules": 1,
     "records": 2,
     "engine": 3,

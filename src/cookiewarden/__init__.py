@@ -22,6 +22,7 @@ from .rules.policy import Policy
 from .rules.policy_entries import Category, CookieRule
 from .rules.setcookie import SetCookie
 from .rules.setcookie_parse import parse_set_cookie
+from .version import __version__
 
 __all__ = [
     "Action",
@@ -45,5 +46,3 @@ __all__ = [
     "prometheus_text",
     "stats",
 ]
-
-__version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""``python -m cookiewarden``: the ``cookiewarden`` command (:mod:`cookiewarden.cli`)."""
+"""``python -m cookiewarden``: the ``cookiewarden`` command (:mod:`cookiewarden.tools.cli`)."""
 
 from __future__ import annotations
 

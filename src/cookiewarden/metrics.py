@@ -1,12 +1,12 @@
 """Counters for operators: :func:`stats` and the Prometheus text exposition of them.
 
-Contract: :func:`find_engine` finds the :class:`~cookiewarden.engine.Engine` inside a wrapped
+Contract: :func:`find_engine` finds the :class:`~cookiewarden.engine.core.Engine` inside a wrapped
 app; :func:`prometheus_text` renders its counts in the Prometheus text exposition format 0.0.4,
 with no dependency (serve it from any route, with the content type :data:`CONTENT_TYPE`).
 
 Rules:
 1. One metric, ``cookiewarden_decisions_total``, a counter labelled ``action``, ``reason`` and
-   ``category`` — the keys of :meth:`Engine.stats <cookiewarden.engine.Engine.stats>`: every
+   ``category`` — the keys of :meth:`Engine.stats <cookiewarden.engine.core.Engine.stats>`: every
    Set-Cookie decision (``keep``/``rewrite``/``drop``), every refused cookie expired
    (``clear``), every consent cookie rejected (``consent``), every choice recorded
    (``record``) and every ``on_decision`` refusal or error (``hook``). ``category`` is ``-``

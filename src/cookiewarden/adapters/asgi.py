@@ -1,4 +1,4 @@
-"""The ASGI adapter: moves bytes between an ASGI server and :mod:`cookiewarden.engine`.
+"""The ASGI adapter: moves bytes between an ASGI server and :mod:`cookiewarden.engine.core`.
 
 Rules:
 1. ``http`` and ``websocket`` scopes are handled; ``lifespan`` and anything else pass through
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -22,29 +22,19 @@ from asgiref.compatibility import guarantee_single_callable
 
 from ..engine.core import Engine, Exchange
 from ..rules.policy import Policy
-from .inject import MAX_INJECT_BODY, banner_tag, inject, injectable
-
-__all__ = ["ASGIApp", "CookieWarden"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-_SET_COOKIE_LENGTH = len(b"set-cookie")
-_ANY = (b"set-cookie", b"")  # a stand-in for headers that are not a list: always rewritten
-_START_TYPES = frozenset(
-    {"http.response.start", "websocket.accept", "websocket.http.response.start"}
+from .asgi_send import (
+    ASGIApp,
+    BannerInjector,
+    Receive,
+    Scope,
+    Send,
+    raw,
+    send_judged,
+    send_lean,
+    text,
 )
 
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
-
-
-def _raw(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")
+__all__ = ["ASGIApp", "CookieWarden"]
 
 
 class CookieWarden:
@@ -62,7 +52,7 @@ class CookieWarden:
     :param options: ``report_only``, ``consent_path``, ``filter_request_cookies``,
         ``clear_refused``, ``secure_consent_cookie``, ``trusted_proxies``, ``consent_log``,
         ``inject_banner``, ``consent_required``, ``on_decision``, ``consent_cookie_domain``,
-        ``consent_sources``, ``clock`` — see :class:`~cookiewarden.engine.Engine`.
+        ``consent_sources``, ``clock`` — see :class:`~cookiewarden.engine.core.Engine`.
     :raises ConfigurationError: for an invalid option; :class:`PolicyError` for a bad policy.
 
     Usage (Starlette/FastAPI)::
@@ -95,6 +85,8 @@ class CookieWarden:
         # ...and a request without cookies always has the same consent (the lean path).
         self._consent_without_gpc = self.engine.consent_without_cookies(False)
         self._consent_with_gpc = self.engine.consent_without_cookies(True)
+        # What a lean-path request's response builds its exchange with, bound once.
+        self._lean_exchange: Callable[[Scope], Exchange] = self._begin_raw_exchange
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -121,15 +113,17 @@ class CookieWarden:
                     # The lean path, written out here (a call costs every request): nothing to
                     # read, hide or clear, the same undecided consent every time, no exchange,
                     # no copy of the scope. The response is judged only if it has a header
-                    # name of Set-Cookie's length (_send_lean).
+                    # name of Set-Cookie's length (send_lean).
                     consent = self._consent_with_gpc if gpc else self._consent_without_gpc
                     if "state" in scope:  # not .get(): a call costs more than the test
                         scope["state"]["consent"] = consent
                     else:
                         scope["state"] = {"consent": consent}
-                    lean: Send = partial(_send_lean, self, scope, send)  # cheaper than a closure
+                    lean: Send = partial(
+                        send_lean, self._lean_exchange, scope, send
+                    )  # cheaper than a closure
                     if self._inject_banner:
-                        lean = _BannerInjector(lean, self._consent_path).send
+                        lean = BannerInjector(lean, self._consent_path).send
                     await self.app(scope, receive, lean)
                     return
                 cookie = None
@@ -171,15 +165,19 @@ class CookieWarden:
             if app_cookie is None:
                 kept.append((b"cookie", cookie))
             elif app_cookie:
-                kept.append((b"cookie", _raw(app_cookie)))
+                kept.append((b"cookie", raw(app_cookie)))
             scope["headers"] = kept
 
-        judged: Send = partial(_send_judged, exchange, send)  # no closure: see _send_lean
+        judged: Send = partial(send_judged, exchange, send)  # no closure: see send_lean
         if self._inject_banner and kind == "http":
-            judged = _BannerInjector(judged, self._consent_path).send
+            judged = BannerInjector(judged, self._consent_path).send
         await self.app(scope, receive, judged)
 
-    def _begin_raw(
+    def _begin_raw_exchange(self, scope: Scope) -> Exchange:
+        """The exchange of a lean-path request whose response sets a cookie after all."""
+        return self._beginraw(scope)[0]
+
+    def _beginraw(
         self, scope: Scope, path: str | None = None
     ) -> tuple[Exchange, bytes | None, bool]:
         """:meth:`Engine.begin_request` from the raw request values (no hook, no proxy); with
@@ -232,21 +230,21 @@ class CookieWarden:
                 fwd_host = value
             elif key == b"x-forwarded-proto":
                 fwd_proto = value
-        host_text = _server_name(scope) if host is None else _text(host)
+        host_text = _server_name(scope) if host is None else text(host)
         scheme = scope.get("scheme", "http")
         if self._trusted_proxies:
             facts = engine.request_facts(
                 host=host_text,
                 scheme=scheme,
                 path=path,
-                forwarded_host=None if fwd_host is None else _text(fwd_host),
-                forwarded_proto=None if fwd_proto is None else _text(fwd_proto),
+                forwarded_host=None if fwd_host is None else text(fwd_host),
+                forwarded_proto=None if fwd_proto is None else text(fwd_proto),
             )
         else:
             facts = engine.facts(host_text, scheme, path)
         # Only a hook (consent_required, on_decision) reads the other headers.
         headers = (
-            [(_text(k), _text(v)) for k, v in scope["headers"]] if engine.wants_headers else None
+            [(text(k), text(v)) for k, v in scope["headers"]] if engine.wants_headers else None
         )
         return engine.begin(facts, cookie, gpc=gpc, headers=headers), cookie, split
 
@@ -272,7 +270,7 @@ class CookieWarden:
         request = EndpointRequest(
             method=scope.get("method", "GET"),
             path=scope.get("path", "/"),
-            query=_text(scope.get("query_string", b"")),
+            query=text(scope.get("query_string", b"")),
             headers=_headers_dict(scope["headers"]),
             body=body,
             body_too_large=too_large,
@@ -286,103 +284,10 @@ class CookieWarden:
             {
                 "type": "http.response.start",
                 "status": response.status,
-                "headers": [(_raw(k.lower()), _raw(v)) for k, v in response.headers],
+                "headers": [(raw(k.lower()), raw(v)) for k, v in response.headers],
             }
         )
         await send({"type": "http.response.body", "body": response.body})
-
-
-def _may_be_set_cookie(name: bytes) -> bool:
-    """Whether a raw header name may be ``Set-Cookie``: it is ten octets long. The whole test
-    (in any case) is :func:`~cookiewarden.engine.responding.is_set_cookie`, in the rewrite;
-    this one only decides, cheaply, whether the rewrite is worth calling."""
-    return len(name) == _SET_COOKIE_LENGTH
-
-
-def _has_set_cookie(headers: list[Any]) -> bool:
-    """Whether a response's raw header list may hold a Set-Cookie (see
-    :func:`_may_be_set_cookie`). Frameworks append Set-Cookie last, so the last name is
-    tried first."""
-    if not headers:
-        return False
-    if len(headers[-1][0]) == _SET_COOKIE_LENGTH:  # _may_be_set_cookie, inlined: hot path
-        return True
-    for header in headers:  # noqa: SIM110 - a generator would cost more than the test
-        if len(header[0]) == _SET_COOKIE_LENGTH:
-            return True
-    return False
-
-
-def _send_judged(exchange: Exchange, send: Send, message: Message) -> Awaitable[None]:
-    """``send`` for a request the engine read: a response start leaves with its Set-Cookie
-    headers judged by ``exchange`` (and the deletions due); every other message passes as it
-    is. A plain function that hands back the server's own awaitable: the rewrite is synchronous,
-    so no coroutine is made for every message of every response."""
-    if message["type"] in _START_TYPES:
-        headers = message.get("headers")
-        if type(headers) is list:
-            # _rewrite_start for a header list, written out: this runs for every response.
-            try:
-                for header in headers:
-                    if len(header[0]) == _SET_COOKIE_LENGTH:  # may be Set-Cookie
-                        new = exchange.rewrite_raw_headers(headers)
-                        break
-                else:
-                    new = exchange.rewrite_raw_headers(headers) if exchange.has_work else None
-            except Exception:
-                new = exchange.fail_closed(headers)
-            if new is not None:
-                message = dict(message)
-                message["headers"] = new
-        else:
-            message = _rewrite_start(message, exchange)
-    return send(message)
-
-
-def _send_lean(warden: CookieWarden, scope: Scope, send: Send, message: Message) -> Awaitable[None]:
-    """``send`` for the lean path (a request without a ``Cookie`` header, for an engine without
-    hooks): a response start whose headers hold a name of Set-Cookie's length is judged, by an
-    exchange made then; every other message passes as it is."""
-    if message["type"] == "http.response.start" and "headers" in message:
-        headers = message["headers"]
-        try:
-            # _has_set_cookie, written out: a call would cost more than the test.
-            for header in headers if type(headers) is list else (_ANY,):
-                if len(header[0]) == _SET_COOKIE_LENGTH:
-                    break
-            else:
-                return send(message)
-        except Exception:  # not a header list: the rewrite fails closed
-            pass
-        message = _rewrite_start(message, warden._begin_raw(scope)[0])
-    return send(message)
-
-
-def _rewrite_start(message: Message, exchange: Exchange) -> Message:
-    """A response's start message with its Set-Cookie headers judged (rule 2), or the message
-    itself when nothing changes. Never raises: a failure leaves with no cookie at all."""
-    headers = message.get("headers")
-    if headers is None:
-        headers = ()
-    elif type(headers) is not list:
-        try:
-            headers = list(headers)  # any iterable: it is read more than once below
-        except Exception:  # not even iterable: nothing of it leaves
-            headers = exchange.fail_closed(())
-        message = dict(message)
-        message["headers"] = headers
-    new_headers = None
-    try:
-        # A response with no header name of Set-Cookie's length needs no rewrite, unless
-        # deletions are due: then no lookup is made at all.
-        if _has_set_cookie(headers) or exchange.has_work:  # type: ignore[arg-type]
-            new_headers = exchange.rewrite_raw_headers(headers)
-    except Exception:
-        new_headers = exchange.fail_closed(headers)
-    if new_headers is not None:
-        message = dict(message)
-        message["headers"] = new_headers
-    return message
 
 
 def _server_name(scope: Scope) -> str:
@@ -394,80 +299,11 @@ def _server_name(scope: Scope) -> str:
 def _headers_dict(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for key, value in raw:
-        name = _text(key).lower()
+        name = text(key).lower()
         if name in headers:
             # HTTP/2 may split the Cookie header; browsers join those with "; ", not ", ".
             sep = "; " if name == "cookie" else ", "
-            headers[name] = f"{headers[name]}{sep}{_text(value)}"
+            headers[name] = f"{headers[name]}{sep}{text(value)}"
         else:
-            headers[name] = _text(value)
+            headers[name] = text(value)
     return headers
-
-
-class _BannerInjector:
-    """Holds back an HTML response until its body is complete, then adds the banner's tag.
-
-    One per request (``inject_banner``); see :mod:`cookiewarden.inject` for the rules.
-    """
-
-    __slots__ = ("chunks", "consent_path", "next_send", "size", "start")
-
-    def __init__(self, next_send: Send, consent_path: str) -> None:
-        self.next_send = next_send
-        self.consent_path = consent_path
-        self.start: Message | None = None
-        self.chunks: list[bytes] = []
-        self.size = 0
-
-    async def send(self, message: Message) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
-            headers = [(_text(k), _text(v)) for k, v in message.get("headers") or ()]
-            if injectable(int(message.get("status", 200)), headers):
-                self.start = message  # don't send it until the body tells what to change
-                return
-        elif kind == "http.response.body" and self.start is not None:
-            chunk = bytes(message.get("body", b""))
-            self.chunks.append(chunk)
-            self.size += len(chunk)
-            more = bool(message.get("more_body", False))
-            if self.size > MAX_INJECT_BODY:
-                await self._flush(b"".join(self.chunks), more, changed=False)
-            elif not more:
-                body = b"".join(self.chunks)
-                csp = next(
-                    (
-                        _text(v)
-                        for k, v in self.start.get("headers") or ()
-                        if k.lower() == b"content-security-policy"
-                    ),
-                    None,
-                )
-                new = inject(body, banner_tag(self.consent_path, csp), self.consent_path)
-                await self._flush(body if new is None else new, False, changed=new is not None)
-            return
-        await self.next_send(message)
-
-    async def _flush(self, body: bytes, more: bool, *, changed: bool) -> None:
-        start = self.start
-        assert start is not None
-        self.start = None
-        self.chunks = []
-        if changed:
-            headers = [
-                (k, v) for k, v in start.get("headers") or () if k.lower() != b"content-length"
-            ]
-            headers.append((b"content-length", str(len(body)).encode()))
-            start = {**start, "headers": headers}
-        await self.next_send(start)
-        await self.next_send({"type": "http.response.body", "body": body, "more_body": more})
-
-
-def rewrite_headers(
-    headers: Sequence[tuple[bytes, bytes]] | Sequence[list[bytes]], exchange: Exchange
-) -> list[tuple[bytes, bytes]] | None:
-    """Replace the Set-Cookie entries of a raw ASGI header list; ``None`` when nothing changes.
-
-    See :meth:`~cookiewarden.engine.Exchange.rewrite_raw_headers`.
-    """
-    return exchange.rewrite_raw_headers(headers)

@@ -1,9 +1,10 @@
 """Consent adopted from an existing banner's cookie: orestbida/cookieconsent v3 and Klaro.
 
 Contract: pure functions of a cookie value, the policy and the clock (``now``, Unix seconds).
-:func:`read_source` turns one cookie value into a decided :class:`~cookiewarden.consent.Consent`
-or the reason there is none; :func:`adopt` picks the consent of a request from its cookies,
-following the middleware's ``consent_sources`` order. Nothing here reads a request.
+:func:`read_source` turns one cookie value into a decided
+:class:`~cookiewarden.rules.consent.Consent` or the reason there is none; :func:`adopt` picks the
+consent of a request from its cookies, following the middleware's ``consent_sources`` order. Nothing
+here reads a request.
 
 Rules:
 
@@ -138,7 +139,7 @@ def read_cookieconsent(value: str, policy: Policy, *, now: float) -> Reading:
         ``"too-large"``, ``"malformed"``, ``"unknown-category"``, ``"old-revision"``,
         ``"future"``, ``"expired"``.
 
-    >>> from cookiewarden.policy import Policy
+    >>> from cookiewarden import Policy
     >>> value = '{"categories":["necessary","performance"],"revision":0}'
     >>> sorted(read_cookieconsent(value, Policy.default(), now=0)[0].granted)
     ['necessary', 'performance']
@@ -181,7 +182,7 @@ def read_klaro(value: str, policy: Policy, *, now: float) -> Reading:
     :returns: ``(consent, "ok")``, or ``(None, reason)`` with ``reason`` one of
         ``"too-large"``, ``"malformed"``, ``"unknown-service"``.
 
-    >>> from cookiewarden.policy import Policy
+    >>> from cookiewarden import Policy
     >>> policy = Policy.from_dict({"version": "1", "categories": {
     ...     "necessary": {"necessary": True}, "performance": {}},
     ...     "sources": {"klaro": {"services": {"matomo": "performance"}}}})
@@ -255,7 +256,7 @@ def adopt(
     source, the newest (largest time; the first on a tie or without times). ``"cookiewarden"``
     in ``sources`` is skipped: the engine reads the signed cookie itself, first.
 
-    :param pairs: the request's cookies, as :func:`~cookiewarden.cookies.parse_cookie_header`
+    :param pairs: the request's cookies, as :func:`~cookiewarden.rules.cookies.parse_cookie_header`
         gives them.
     :param gpc: whether the request carried ``Sec-GPC: 1`` (recorded on the consent).
     :returns: the consent (``None``: none of the sources holds one); until when it holds (its

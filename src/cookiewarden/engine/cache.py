@@ -2,7 +2,7 @@
 
 Contract: :class:`BoundedCache` is a dict with a size limit that forgets everything when full
 (O(1), no bookkeeping per hit); every cache the engine keeps is one, keyed on everything its
-answer depends on (see :mod:`cookiewarden.engine`, rule 4). Keys longer than the ``*_KEY_MAX``
+answer depends on (see :mod:`cookiewarden.engine.core`, rule 4). Keys longer than the ``*_KEY_MAX``
 limits are worked out every time instead, so memory stays flat whatever arrives
 (``benchmarks/overhead.py --memory``).
 """

@@ -15,12 +15,12 @@ Rules:
    depends on the clock is cached without re-checking the clock. They change how fast an answer
    comes, never what it is: every log line and count is made on every use. The caches:
 
-   - ``reader`` (:class:`~cookiewarden.reading.RequestReader`): (``Cookie`` header, GPC,
+   - ``reader`` (:class:`~cookiewarden.engine.reading.RequestReader`): (``Cookie`` header, GPC,
      https, consent required) → consent, what the app sees, what to clear; used while its
      consent cookie (or adopted banner cookie) has not expired, and not at all when one was
      refused for a reason the clock may change; and one ``cw_consent`` value → its signed
      content (expiry re-checked per use).
-   - ``judge`` (:class:`~cookiewarden.judging.Judge`): (Set-Cookie, host, https, granted
+   - ``judge`` (:class:`~cookiewarden.engine.judging.Judge`): (Set-Cookie, host, https, granted
      categories) → the clock-free judgement, and the same by the cookie's shape (name and
      attributes) for a value never seen; raw values of a known shape are spliced (ASGI).
    - ``responder.responses``: (all Set-Cookie values of a response, host, https, granted) →
@@ -29,7 +29,7 @@ Rules:
    - ``responder.header_lists``: (a whole ASGI header list, host, https, granted, deletions
      due) → the header list that leaves, for such responses
      (:mod:`cookiewarden.engine.responding`).
-   - ``_facts``: (host, scheme, path) → :class:`~cookiewarden.decide.RequestFacts`.
+   - ``fact_reader.cache``: (host, scheme, path) → the request's facts (:mod:`.facts`).
    - ``_plans``: (host, scheme, path, ``Cookie`` header, GPC) → the facts and the request side
      (:meth:`Engine.begin_request`, for an engine without hooks), used as the reader's are.
 
@@ -51,17 +51,16 @@ from typing import TYPE_CHECKING
 from ..rules.consent import Consent
 from ..rules.consent_codec import ConsentCodec
 from ..rules.decision import Decision, RequestFacts
-from ..rules.domains import request_host
 from ..rules.policy import Policy
 from .bookkeeping import Ledger, RecordDesk
 from .cache import (
-    FACTS_CACHE_MAX,
     FACTS_KEY_MAX,
     REQUEST_CACHE_MAX,
     REQUEST_KEY_MAX,
     BoundedCache,
     RequestSide,
 )
+from .facts import FactsReader, forwarded_value
 from .hooks import ConsentRequired, DecisionHook, RequestInfo
 from .hooks import is_required as ask_required
 from .issuing import ConsentIssuer
@@ -74,21 +73,7 @@ if TYPE_CHECKING:
     from ..records.record import ConsentRecord
     from ..records.sink import RecordSink
 
-__all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]
-
-
-def forwarded_value(value: str | None, trusted: int) -> str | None:
-    """The value that the outermost of ``trusted`` proxies appended to an ``X-Forwarded-*`` list.
-
-    Each proxy appends what it saw, so with ``trusted`` proxies in front of the app the value to
-    believe is the ``trusted``-th from the right. Fewer entries than that: nothing is believed.
-    """
-    if not value or trusted <= 0:
-        return None
-    parts = [p.strip() for p in value.split(",")]
-    if len(parts) < trusted:
-        return None
-    return parts[-trusted] or None
+__all__ = ["Engine", "Exchange", "forwarded_value", "refused_deletions"]  # re-exported
 
 
 class Engine:
@@ -107,15 +92,15 @@ class Engine:
         ``postgresql://`` URL, a :class:`~cookiewarden.records.RecordSink`, or ``None`` for none.
         The sink is opened on the first choice, not at start-up.
     :param inject_banner: add the banner's ``<script>`` tag to HTML responses.
-    :param consent_required: a callable over a :class:`~cookiewarden.hooks.RequestInfo` that
+    :param consent_required: a callable over a :class:`~cookiewarden.engine.hooks.RequestInfo` that
         says whether this request needs opt-in consent (``False``: an undecided visitor is
         treated as opt-out); ``None``: the policy's ``mode`` decides.
     :param on_decision: a callable offered every decision as a
-        :class:`~cookiewarden.hooks.DecisionEvent`; it may only make it stricter.
+        :class:`~cookiewarden.engine.hooks.DecisionEvent`; it may only make it stricter.
     :param consent_cookie_domain: the ``Domain`` of ``cw_consent`` (shared by subdomains);
         ``None``: host-only.
     :param consent_sources: where consent is read, in order: ``"cookiewarden"`` (required),
-        ``"cookieconsent"``, ``"klaro"`` (:mod:`cookiewarden.sources`).
+        ``"cookieconsent"``, ``"klaro"`` (:mod:`cookiewarden.engine.adopted`).
     :param clock: returns the current Unix time; tests pass a fixed one.
     :raises ConfigurationError: for an invalid option.
     """
@@ -177,9 +162,7 @@ class Engine:
             policy, self.codec, self.options, clock=clock, count=self.ledger.count
         )
         # The caches below are keyed on everything their value depends on; see rule 4 above.
-        self._facts: BoundedCache[tuple[str, str, str], RequestFacts] = BoundedCache(
-            FACTS_CACHE_MAX
-        )
+        self.fact_reader = FactsReader(self.options.trusted_proxies)
         # (host, scheme, path, Cookie header, GPC) -> (facts, request side): begin_request.
         self._plans: BoundedCache[
             tuple[str | bytes, str, str, str | bytes | None, bool],
@@ -207,30 +190,19 @@ class Engine:
         forwarded_host: str | None = None,
         forwarded_proto: str | None = None,
     ) -> RequestFacts:
-        """Build the :class:`RequestFacts`, believing ``X-Forwarded-*`` only when configured."""
-        trusted = self.options.trusted_proxies
-        if trusted:
-            host = forwarded_value(forwarded_host, trusted) or host
-            scheme = forwarded_value(forwarded_proto, trusted) or scheme
-        return RequestFacts(
-            host=request_host(host or ""),
-            secure=scheme.lower() in ("https", "wss"),
+        """Build the :class:`RequestFacts`, believing ``X-Forwarded-*`` only when configured
+        (:class:`~cookiewarden.engine.facts.FactsReader`)."""
+        return self.fact_reader.request_facts(
+            host=host,
+            scheme=scheme,
             path=path,
+            forwarded_host=forwarded_host,
+            forwarded_proto=forwarded_proto,
         )
 
     def facts(self, host: str, scheme: str, path: str) -> RequestFacts:
-        """:meth:`request_facts` for an adapter that believes no ``X-Forwarded-*``, cached.
-
-        The facts are a pure function of the three values and immutable, so requests that
-        repeat them share one instance.
-        """
-        key = (host, scheme, path)
-        facts = self._facts.get(key)
-        if facts is None:
-            facts = self.request_facts(host=host, scheme=scheme, path=path)
-            if len(host) + len(path) <= FACTS_KEY_MAX:
-                self._facts.put(key, facts)
-        return facts
+        """:meth:`request_facts` for an adapter that believes no ``X-Forwarded-*``, cached."""
+        return self.fact_reader.facts(host, scheme, path)
 
     def consent_without_cookies(self, gpc: bool) -> Consent:
         """The consent of a request without a ``Cookie`` header, for an engine without hooks:
@@ -251,7 +223,7 @@ class Engine:
 
     def is_required(self, request: RequestInfo | None) -> bool:
         """Whether this request needs opt-in consent: ``consent_required``'s answer when it is
-        set (never raises: see :func:`~cookiewarden.hooks.is_required`), else the policy's
+        set (never raises: see :func:`~cookiewarden.engine.hooks.is_required`), else the policy's
         ``mode``."""
         if self.consent_required is None or request is None:
             return self._required_by_mode
@@ -337,7 +309,7 @@ class Engine:
         if self.wants_headers:
             raise TypeError("begin_request() is for an engine without hooks; use begin()")
         host_text = host.decode("utf-8", "surrogateescape") if type(host) is bytes else host
-        facts = self.facts(host_text, scheme, path)  # type: ignore[arg-type]
+        facts = self.fact_reader.facts(host_text, scheme, path)  # type: ignore[arg-type]
         side, steady = self.reader.side(cookie_header, gpc, facts.secure, self._required_by_mode)
         if (
             steady

@@ -3,13 +3,13 @@
 Contract: the middleware calls two optional callables with plain values and never lets them
 break a request. :class:`RequestInfo` is what they see of the request; :func:`is_required`
 asks ``consent_required`` whether this request needs opt-in consent; :func:`apply_hook` offers
-one :class:`~cookiewarden.decide.Decision` to ``on_decision`` and returns the decision that
+one :class:`~cookiewarden.rules.decision.Decision` to ``on_decision`` and returns the decision that
 stands.
 
 Rules:
 1. Never looser than the policy. ``on_decision`` may answer ``None`` (the policy's decision
    stands), ``"drop"`` (or ``Action.DROP``) to drop a cookie the policy keeps, or a
-   :class:`~cookiewarden.setcookie.SetCookie` to rewrite it stricter: the same name, value,
+   :class:`~cookiewarden.rules.setcookie.SetCookie` to rewrite it stricter: the same name, value,
    Domain, Path, ``Partitioned`` and extensions, with ``Secure``/``HttpOnly`` only added,
    ``SameSite`` only raised and a life only shortened (a session cookie stays one). Anything
    else — keeping a dropped cookie, lengthening a life, loosening an attribute, touching a

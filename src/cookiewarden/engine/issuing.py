@@ -2,9 +2,9 @@
 
 Contract: :class:`ConsentIssuer` is built once per engine. :meth:`~ConsentIssuer.cookie`,
 :meth:`~ConsentIssuer.host_only_deletion` and :meth:`~ConsentIssuer.record` are pure functions
-of a :class:`~cookiewarden.consent.Consent`, the request and the engine's options; writing a
+of a :class:`~cookiewarden.rules.consent.Consent`, the request and the engine's options; writing a
 record down is the sink's job (:mod:`cookiewarden.records`), answering the consent API is
-:mod:`cookiewarden.endpoints`'.
+:mod:`cookiewarden.web.endpoints`'.
 
 Rules:
 

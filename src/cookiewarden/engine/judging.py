@@ -1,21 +1,21 @@
 """Judging Set-Cookie values for one policy, with the caches that make a repeat cheap.
 
 Contract: :class:`Judge` turns one Set-Cookie value (text, or raw bytes as ASGI carries it),
-the visitor's consent and the request facts into the :class:`~cookiewarden.decide.Decision`
-that :func:`~cookiewarden.decide.decide` would take, and the tally it counts in. It counts and
+the visitor's consent and the request facts into the :class:`~cookiewarden.rules.decision.Decision`
+that :func:`~cookiewarden.rules.decide.decide` would take, and the tally it counts in. It counts and
 logs nothing itself: the :class:`~cookiewarden.engine.responding.Exchange` does, on every use.
 
 Rules:
-1. What :func:`~cookiewarden.decide.judge` concludes depends on the value, the host, the
+1. What :func:`~cookiewarden.rules.decide.judge` concludes depends on the value, the host, the
    scheme and the granted categories alone, so it is cached under exactly those; a judgement
-   that waits for the clock (a :class:`~cookiewarden.decide.Pending`) is finished with the time
-   afresh on every use, so no decision that depends on the clock is ever reused.
+   that waits for the clock (a :class:`~cookiewarden.rules.reuse.Pending`) is finished with
+   the time afresh on every use, so no decision that depends on the clock is ever reused.
 2. A value that differs from one judged before only in the value of a named cookie is judged
-   by :func:`~cookiewarden.decide.revalue` from the judgement of its shape (name, attributes,
+   by :func:`~cookiewarden.rules.reuse.revalue` from the judgement of its shape (name, attributes,
    host, scheme, granted); a raw ASCII value of a known shape is spliced, not parsed, and its
    decision made only when read (:data:`Spliced`).
 3. Keys longer than ``JUDGED_KEY_MAX`` are judged every time, never kept; every cache is a
-   :class:`~cookiewarden.cache.BoundedCache`.
+   :class:`~cookiewarden.engine.cache.BoundedCache`.
 4. Nothing raises: an internal error drops the header (logged at ERROR).
 """
 
@@ -79,10 +79,10 @@ def _internal_error(header: str) -> Decision:
 
 
 class Judge:
-    """Judges Set-Cookie values under one policy; one per :class:`~cookiewarden.engine.Engine`.
+    """Judges Set-Cookie values under one policy; one per :class:`~cookiewarden.engine.core.Engine`.
 
     :param policy: the policy every judgement follows.
-    :param clock: the current Unix time (a :class:`~cookiewarden.decide.Pending` reads it).
+    :param clock: the current Unix time (a :class:`~cookiewarden.rules.reuse.Pending` reads it).
     :param tally_of: the tally a decision counts in (the engine's counters).
     """
 
@@ -119,9 +119,9 @@ class Judge:
     def decide(self, header: str, consent: Consent, facts: RequestFacts) -> tuple[Decision, Tally]:
         """The decision for one Set-Cookie value, and its tally; nothing recorded.
 
-        What :func:`~cookiewarden.decide.judge` concludes depends on the header, the host and
+        What :func:`~cookiewarden.rules.decide.judge` concludes depends on the header, the host and
         the granted categories alone, so it is cached under exactly those; a judgement that
-        waits for the clock (a :class:`~cookiewarden.decide.Pending`) is finished with the
+        waits for the clock (a :class:`~cookiewarden.rules.reuse.Pending`) is finished with the
         time afresh on every use, so no decision that depends on the clock is ever reused.
         """
         key = (header, facts.host, facts.secure, consent.granted)
@@ -164,8 +164,8 @@ class Judge:
         A value never seen before, of a named ASCII cookie whose shape (raw name and attributes)
         was judged before, is not parsed at all: what leaves is the judged header with this
         value spliced in, and the decision is a :data:`Spliced` that :func:`decision_of` turns
-        into exactly what :func:`~cookiewarden.decide.revalue` (and so
-        :func:`~cookiewarden.decide.judge`) concludes, when something reads it.
+        into exactly what :func:`~cookiewarden.rules.reuse.revalue` (and so
+        :func:`~cookiewarden.rules.decide.judge`) concludes, when something reads it.
 
         :param report_only: what leaves is every value as it came.
         :returns: the decisions (some in their :data:`Spliced` form), their tallies, the headers
@@ -269,7 +269,7 @@ class Judge:
 
         Only for the judgement of a named, parsed cookie whose value is the raw one and whose
         header renders ``name=value`` first (as :meth:`SetCookie.to_header` does): exactly the
-        judgements :func:`~cookiewarden.decide.revalue` accepts.
+        judgements :func:`~cookiewarden.rules.reuse.revalue` accepts.
         """
         cookie = judged.cookie
         if cookie is None or not cookie.name or cookie.value != value.decode("ascii"):
@@ -287,10 +287,10 @@ class Judge:
     def _judge(
         self, header: str, consent: Consent, facts: RequestFacts
     ) -> Decision | Pending | None:
-        """:func:`~cookiewarden.decide.judge`, or ``None`` after logging an internal error.
+        """:func:`~cookiewarden.rules.decide.judge`, or ``None`` after logging an internal error.
 
         A header that differs from one judged before only in the value of a named cookie is
-        judged by :func:`~cookiewarden.decide.revalue`, under a key that holds everything else
+        judged by :func:`~cookiewarden.rules.reuse.revalue`, under a key that holds everything else
         the judgement depends on.
         """
         try:

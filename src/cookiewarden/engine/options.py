@@ -1,6 +1,6 @@
 """The engine's options: every one checked once, at start-up, never per request.
 
-Contract: :func:`check_options` takes the options :class:`~cookiewarden.engine.Engine` is
+Contract: :func:`check_options` takes the options :class:`~cookiewarden.engine.core.Engine` is
 given and returns them as one frozen :class:`Options`, canonical where that matters (the consent
 cookie's domain), or raises :class:`~cookiewarden.errors.ConfigurationError` naming the first
 option that is wrong and why.
@@ -8,8 +8,8 @@ option that is wrong and why.
 Rules:
 1. A mistake in configuration fails at start-up, never on the first request that needs it (a
    ``consent_log`` URL no sink understands, a consent domain no browser would store).
-2. Only options are checked here; the policy checks itself (:mod:`cookiewarden.policy`) and
-   the signing keys are checked by the codec (:mod:`cookiewarden.consent`).
+2. Only options are checked here; the policy checks itself (:mod:`cookiewarden.rules.policy`) and
+   the signing keys are checked by the codec (:mod:`cookiewarden.rules.consent`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ __all__ = ["Options", "check_options"]
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """The engine's options, checked (see :class:`~cookiewarden.engine.Engine` for each)."""
+    """The engine's options, checked (see :class:`~cookiewarden.engine.core.Engine` for each)."""
 
     report_only: bool
     consent_path: str

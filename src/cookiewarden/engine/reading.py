@@ -2,15 +2,15 @@
 
 Contract: :class:`RequestReader` turns one ``Cookie`` header (with ``Sec-GPC``, whether the
 request came over https and whether it needs opt-in consent) into a
-:class:`~cookiewarden.cache.RequestSide`: the visitor's consent, the ``Cookie`` header the app
-should see, and the deletions of refused cookies the browser still sends. The engine
-(:mod:`cookiewarden.engine`) asks it once per request it has not seen; nothing here reads a
+:class:`~cookiewarden.engine.cache.RequestSide`: the visitor's consent, the ``Cookie`` header
+the app should see, and the deletions of refused cookies the browser still sends. The engine
+(:mod:`cookiewarden.engine.core`) asks it once per request it has not seen; nothing here reads a
 scope, an environ or a response.
 
 Rules:
 
 1. The signed ``cw_consent`` wins (the newest valid one); adopted banner cookies
-   (``consent_sources``, :mod:`cookiewarden.sources`) are read only when no valid one is
+   (``consent_sources``, :mod:`cookiewarden.engine.adopted`) are read only when no valid one is
    present; else the visitor is undecided, shaped by GPC and by whether consent is required.
 2. A value from the network is never an exception: a bad consent cookie is no consent (counted
    by its reason), and an internal error fails closed (no consent, no cookie for the app).
@@ -331,7 +331,7 @@ class RequestReader:
     def deletions(
         self, names: Iterable[str], consent: Consent, *, secure: bool
     ) -> tuple[list[str], list[tuple[str, str]]]:
-        """:meth:`Engine.deletions_for <cookiewarden.engine.Engine.deletions_for>` without the
+        """:meth:`Engine.deletions_for <cookiewarden.engine.core.Engine.deletions_for>` without the
         logging: the headers, and (name, category) each."""
         found = refused_deletions(self.policy, names, consent, secure=secure)
         return [header for _, _, header in found], [(name, cat) for name, cat, _ in found]

@@ -71,7 +71,7 @@ class Reason(StrEnum):
 class RequestFacts:
     """What the decision needs to know about the request that the response answers.
 
-    :param host: the canonical request host (:func:`~cookiewarden.domains.request_host`).
+    :param host: the canonical request host (:func:`~cookiewarden.rules.domains.request_host`).
     :param secure: whether the request came over https.
     :param path: the request path (informational; a cookie without Path gets the default-path).
     """

@@ -122,7 +122,7 @@ class CookieRule:
 class SourceSettings:
     """How the cookies of an adopted consent banner map onto the policy's categories.
 
-    Read by :mod:`cookiewarden.sources` when the middleware's ``consent_sources`` lists
+    Read by :mod:`cookiewarden.engine.adopted` when the middleware's ``consent_sources`` lists
     ``"cookieconsent"`` or ``"klaro"``; the policy file's ``[sources.cookieconsent]`` and
     ``[sources.klaro]`` tables.
 

@@ -51,7 +51,7 @@ _PROG = "cookiewarden"
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from ..version import __version__
 
     parser = argparse.ArgumentParser(
         prog=_PROG,

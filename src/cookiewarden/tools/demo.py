@@ -7,11 +7,12 @@ impossible ``Domain=.com``, shows the consent banner and a "Cookie settings" but
 for the current request, every Set-Cookie it sent and what cookiewarden did with it.
 
 Rules:
-1. Keep it honest: the table is computed with :func:`cookiewarden.decide.decide`, the function
+1. Keep it honest: the table is computed with :func:`cookiewarden.rules.decide.decide`, the function
    the middleware runs, over exactly the headers the handler then sends, with the visitor's
    consent (``request.state.consent``) and the same request facts. The deletions the middleware
    adds for refused cookies that the browser still holds are listed too, previewed with
-   :func:`cookiewarden.explain.refused_deletions` (the engine's own method would log them twice).
+   :func:`cookiewarden.tools.explain.refused_deletions` (the engine's own method would log them
+   twice).
 2. Starlette is an optional extra: this is the only module that imports it.
 3. Consent records go to a SQLite file in a temporary directory, removed when the app shuts down.
 """

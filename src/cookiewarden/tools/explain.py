@@ -1,17 +1,17 @@
 """Decisions in words, and a side-effect-free preview of the middleware's clear-refused deletions.
 
-Contract: :func:`describe` turns one :class:`~cookiewarden.decide.Decision` into the sentence that
-``cookiewarden audit`` and the demo page show beside it; :func:`refused_deletions` lists the
-deletion headers the middleware would append for cookies of refused categories, for pages that
-show them (the demo) without going through the engine.
+Contract: :func:`describe` turns one :class:`~cookiewarden.rules.decision.Decision` into the
+sentence that ``cookiewarden audit`` and the demo page show beside it; :func:`refused_deletions`
+lists the deletion headers the middleware would append for cookies of refused categories, for pages
+that show them (the demo) without going through the engine.
 
 Rules:
 1. Pure: functions of their arguments and the clock passed in as ``now``. No I/O, no logging, no
    framework, nothing counted.
-2. Every :class:`~cookiewarden.decide.Reason` has its own sentence, and the sentence names what
-   the visitor or the developer can check (the domain, the host, the category, the lifetimes).
+2. Every :class:`~cookiewarden.rules.decision.Reason` has its own sentence, and the sentence names
+   what the visitor or the developer can check (the domain, the host, the category, the lifetimes).
 3. :func:`refused_deletions` is the engine's own pure rule
-   (:func:`cookiewarden.reading.refused_deletions`), reshaped for the demo's table.
+   (:func:`cookiewarden.engine.reading.refused_deletions`), reshaped for the demo's table.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def category_label(policy: Policy, category: str | None) -> str:
 def describe(decision: Decision, policy: Policy, *, facts: RequestFacts, now: float) -> str:
     """One sentence saying why cookiewarden kept, rewrote or dropped a Set-Cookie header.
 
-    :param decision: what :func:`~cookiewarden.decide.decide` returned for the header.
+    :param decision: what :func:`~cookiewarden.rules.decide.decide` returned for the header.
     :param policy: the policy it was decided under (for labels, ``root_domain`` and lifetimes).
     :param facts: the request it was decided for (the host is named in domain sentences).
     :param now: the clock the decision used, to turn ``Expires`` into a lifetime.
@@ -149,8 +149,8 @@ def refused_deletions(
 ) -> list[tuple[str, str]]:
     """The ``(name, Set-Cookie)`` deletions the middleware's ``clear_refused`` adds for ``names``.
 
-    The engine's own :func:`~cookiewarden.reading.refused_deletions` (pure: the engine logs and
-    counts around it), in the shape the demo's table wants.
+    The engine's own :func:`~cookiewarden.engine.reading.refused_deletions` (pure: the engine
+    logs and counts around it), in the shape the demo's table wants.
 
     :param policy: the policy being enforced.
     :param names: the cookie names the browser sent (leave out those the response sets itself).

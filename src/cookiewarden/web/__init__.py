@@ -5,5 +5,5 @@ Owns: the consent API as sans-I/O request → response (``endpoints``), the publ
 declaration in each format (``declaration``), and the static files (``static/``).
 
 May import: :mod:`cookiewarden.errors`, :mod:`cookiewarden.rules`, :mod:`cookiewarden.records`,
-:mod:`cookiewarden.engine`.
+:mod:`cookiewarden.engine.core`.
 """
