@@ -52,7 +52,7 @@ from cookiewarden import CookieWarden
 
 CHROMIUM = shutil.which("chromium")
 IN_CI = os.environ.get("CI") == "true"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 3600
 OPTIONAL = {"_ga", "lang", "ads_id"}
 """The non-necessary cookies ``/`` sets: performance, functionality and targeting."""

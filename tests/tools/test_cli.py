@@ -24,7 +24,7 @@ import pytest
 from cookiewarden.records.record import ConsentRecord, subject_hash
 from cookiewarden.records.sqlite import SQLiteSink
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "policy.toml"
 FIXTURES = ROOT / "tests" / "fixtures"
 

@@ -11,7 +11,7 @@ from cookiewarden import Policy, PolicyError
 from cookiewarden.rules.durations import parse_duration
 from cookiewarden.rules.policy_entries import CONSENT_COOKIE
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def base(**overrides: Any) -> dict[str, Any]:

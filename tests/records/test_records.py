@@ -3,7 +3,7 @@
 
 Every sink is held to one contract, :class:`RecordSinkContract`, which :class:`TestSQLiteSink`
 and :class:`TestPostgresSink` inherit. The PostgreSQL tests run a throw-away server
-(``conftest_postgres.py``); they are skipped when no server binaries are found, except in CI
+(``postgres_server.py``); they are skipped when no server binaries are found, except in CI
 (``CI=true``), where that is a failure.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from conftest_postgres import PostgresServer, find_bin_dir, free_port
+from postgres_server import PostgresServer, find_bin_dir, free_port
 from cookiewarden.errors import ConfigurationError, CookieWardenError
 from cookiewarden.records.record import TABLE, ConsentRecord, RecordError, subject_hash
 from cookiewarden.records.sink import RecordSink, awrite, open_sink

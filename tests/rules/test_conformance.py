@@ -85,7 +85,7 @@ def _corpus() -> tuple[Path | None, str]:
     candidate = (
         Path(configured)
         if configured
-        else Path(__file__).resolve().parents[2] / "shared" / "conformance"
+        else Path(__file__).resolve().parents[3] / "shared" / "conformance"
     )
     if (candidate / "chromium-150.json").is_file():
         return candidate, ""
