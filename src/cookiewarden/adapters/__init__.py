@@ -6,5 +6,5 @@ request facts, calls the engine, and writes back what it returns, so both behave
 construction.
 
 May import: everything below it — :mod:`cookiewarden.errors`, :mod:`cookiewarden.rules`,
-:mod:`cookiewarden.records`, :mod:`cookiewarden.engine.core`, :mod:`cookiewarden.web`.
+:mod:`cookiewarden.records`, :mod:`cookiewarden.engine`, :mod:`cookiewarden.web`.
 """

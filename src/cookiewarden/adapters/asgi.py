@@ -1,4 +1,4 @@
-"""The ASGI adapter: moves bytes between an ASGI server and :mod:`cookiewarden.engine.core`.
+"""The ASGI adapter: moves bytes between an ASGI server and :mod:`cookiewarden.engine`.
 
 Rules:
 1. ``http`` and ``websocket`` scopes are handled; ``lifespan`` and anything else pass through

@@ -1,4 +1,4 @@
-"""The WSGI adapter: moves strings between a WSGI server and :mod:`cookiewarden.engine.core`.
+"""The WSGI adapter: moves strings between a WSGI server and :mod:`cookiewarden.engine`.
 
 Rules:
 1. ``start_response`` is wrapped in a closure; its header list is rewritten there, ``exc_info``

@@ -2,8 +2,9 @@
 declaration, and the page's assets (banner, guard).
 
 Owns: the consent API as sans-I/O request → response (``endpoints``), the published
-declaration in each format (``declaration``), and the static files (``static/``).
+declaration in each format (``declaration``), the tags a page carries (``page``), and the
+static files (``static/``).
 
 May import: :mod:`cookiewarden.errors`, :mod:`cookiewarden.rules`, :mod:`cookiewarden.records`,
-:mod:`cookiewarden.engine.core`.
+:mod:`cookiewarden.engine`.
 """
