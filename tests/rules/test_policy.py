@@ -9,7 +9,7 @@ import pytest
 
 from cookiewarden import Policy, PolicyError
 from cookiewarden.rules.durations import parse_duration
-from cookiewarden.rules.policy_entries import CONSENT_COOKIE
+from cookiewarden.rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -70,7 +70,7 @@ def test_parse_duration_rejects_with_key(text: Any) -> None:
     assert info.value.key == "max_age"
 
 
-def test_default_policy_has_four_categories_and_the_consent_cookie() -> None:
+def test_default_policy_has_four_categories_and_cookiewardens_own_cookies() -> None:
     policy = Policy.default()
     assert [c.key for c in policy.categories] == [
         "necessary",
@@ -79,9 +79,12 @@ def test_default_policy_has_four_categories_and_the_consent_cookie() -> None:
         "targeting",
     ]
     assert policy.necessary_keys == {"necessary"}
-    assert [r.name for r in policy.cookies] == [CONSENT_COOKIE]
-    rule = policy.lookup(CONSENT_COOKIE)
-    assert rule is not None and rule.category == "necessary"
+    # The signed consent cookie, and its script-readable state for the page guard.
+    assert [r.name for r in policy.cookies] == [CONSENT_COOKIE, STATE_COOKIE]
+    for name in (CONSENT_COOKIE, STATE_COOKIE):
+        rule = policy.lookup(name)
+        assert rule is not None and rule.category == "necessary" and rule.path == "/"
+    assert policy.storage == () and policy.hosts == () and policy.unknown_hosts == "allow"
     assert policy.max_age == 365 * 86400
 
 

@@ -15,13 +15,17 @@ Rules:
 2. A declared name is either exact or a glob (``*``, ``?``, ``[...]``). Lookup: the exact name
    wins; otherwise the longest matching glob (ties: the one declared first). Names are
    case-sensitive, as browsers treat them.
-3. The consent cookie ``cw_consent`` is always declared (necessary, lifetime the longer of
-   ``consent_max_age`` and ``consent_max_age_refused``).
+3. The consent cookie ``cw_consent`` and its script-readable state ``cw_state`` are always
+   declared (necessary, lifetime the longer of ``consent_max_age`` and
+   ``consent_max_age_refused``).
 4. Durations accept ``s``, ``m``, ``h``, ``d``, ``w``, ``y`` (365 days) and plain seconds.
 5. Beyond the basics (README "Beyond the basics"): ``mode`` ("opt-in" or "opt-out"),
    attribute hardening (``secure``, ``same_site_min``, per cookie ``http_only``), how long a
    refusal is kept (``consent_max_age_refused``) and how adopted banners' cookies map onto the
    categories (``[sources.cookieconsent]``, ``[sources.klaro]``). Hardening only ever tightens.
+6. Browser storage keys (``[[storage]]``) and third-party hosts (``[[hosts]]``) are declared
+   like cookies (:mod:`cookiewarden.rules.page_entries`); undeclared keys follow ``unknown``,
+   undeclared hosts ``unknown_hosts`` (``"allow"`` by default: CDNs).
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ from typing import Any
 
 from ..errors import PolicyError
 from .domains import canonical_host, is_ip, is_public_suffix
+from .page_entries import HostRule, PageIndex, StorageRule, glob_pattern
 from .policy_entries import (
     BAD_NAME_CHAR,
     CONSENT_COOKIE,
     MODES,
     SAME_SITE_MINIMUMS,
     SECURE_RULES,
+    STATE_COOKIE,
     Category,
     CookieRule,
     Mode,
@@ -51,6 +57,12 @@ from .policy_entries import (
 from .policy_schema import check_cookie_domains, policy_fields
 
 __all__ = ["Policy"]
+
+# cookiewarden's own cookies, always declared (rule 3).
+_OWN_COOKIES = (
+    (CONSENT_COOKIE, "Remembers your cookie choices."),
+    (STATE_COOKIE, "Tells the page's scripts which cookie choices you made; no identifier."),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +87,16 @@ class Policy:
     same_site_min: SameSiteMinimum | None = None
     consent_max_age_refused: int | None = None  # None: consent_max_age
     sources: SourceSettings = field(default_factory=SourceSettings)
+    storage: tuple[StorageRule, ...] = ()
+    hosts: tuple[HostRule, ...] = ()
+    unknown_hosts: str = "allow"
     category_keys: frozenset[str] = field(init=False)
     necessary_keys: frozenset[str] = field(init=False)
     optional_keys: tuple[str, ...] = field(init=False)
     _by_key: dict[str, Category] = field(init=False, repr=False, compare=False)
     _exact: dict[str, CookieRule] = field(init=False, repr=False, compare=False)
     _globs: tuple[CookieRule, ...] = field(init=False, repr=False, compare=False)
+    _page: PageIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_key: dict[str, Category] = {}
@@ -149,19 +165,30 @@ class Policy:
                 globs.append(rule)
             else:
                 exact[rule.name] = rule
-        # Rule 3: our own consent cookie is always declared.
-        if CONSENT_COOKIE not in exact:
-            first_necessary = next(c.key for c in self.categories if c.necessary)
-            exact[CONSENT_COOKIE] = CookieRule(
-                name=CONSENT_COOKIE,
-                category=first_necessary,
-                purpose="Consent",
-                provider=self.site.get("name", "") or "this site",
-                lifetime=max(self.consent_max_age, self.refusal_max_age),
-                description="Remembers your cookie choices.",
-                path="/",
+            if rule.is_glob:
+                try:
+                    glob_pattern(rule.name)
+                except ValueError as exc:
+                    raise PolicyError(f"{where}.name", str(exc)) from None
+        # Rule 3: our own consent cookie, and its script-readable state, are always declared.
+        first_necessary = next(c.key for c in self.categories if c.necessary)
+        for name, description in _OWN_COOKIES:
+            if name not in exact:
+                exact[name] = CookieRule(
+                    name=name,
+                    category=first_necessary,
+                    purpose="Consent",
+                    provider=self.site.get("name", "") or "this site",
+                    lifetime=max(self.consent_max_age, self.refusal_max_age),
+                    description=description,
+                    path="/",
+                )
+                object.__setattr__(self, "cookies", (*self.cookies, exact[name]))
+        if self.unknown_hosts not in ("allow", "block"):
+            raise PolicyError(
+                "unknown_hosts", f"must be 'allow' or 'block', got {self.unknown_hosts!r}"
             )
-            object.__setattr__(self, "cookies", (*self.cookies, exact[CONSENT_COOKIE]))
+        object.__setattr__(self, "_page", PageIndex(self.storage, self.hosts, tuple(by_key)))
         # Rule 2: longest glob first; sorted() is stable, so ties keep declaration order.
         globs.sort(key=lambda r: len(r.name), reverse=True)
         object.__setattr__(self, "category_keys", frozenset(by_key))
@@ -182,6 +209,15 @@ class Policy:
             if glob.matches(name):
                 return glob
         return None
+
+    def lookup_storage(self, key: str, area: str = "any") -> StorageRule | None:
+        """The declaration of the storage key ``key`` in ``area`` (``"local"``, ``"session"``
+        or ``"any"``): exact beats glob, then the longest glob."""
+        return self._page.storage(key, area)
+
+    def lookup_host(self, host: str) -> HostRule | None:
+        """The declaration of the third-party ``host`` (canonical: lowercase, IDNA, no port)."""
+        return self._page.host(host)
 
     def category(self, key: str) -> Category:
         """The category called ``key`` (``KeyError`` when there is none)."""

@@ -25,6 +25,7 @@ from typing import Any, TypedDict, cast
 from ..errors import PolicyError
 from .domains import canonical_host
 from .durations import parse_duration
+from .page_entries import STORAGE_AREAS, HostRule, StorageRule
 from .policy_entries import (
     BAD_NAME_CHAR,
     CONSENT_COOKIE,
@@ -55,6 +56,9 @@ _TOP_KEYS = frozenset(
         "same_site_min",
         "consent_max_age_refused",
         "sources",
+        "storage",
+        "hosts",
+        "unknown_hosts",
     }
 )
 _CATEGORY_KEYS = frozenset({"label", "description", "necessary"})
@@ -76,6 +80,8 @@ _SOURCE_KEYS = {
     "klaro": frozenset({"name", "services"}),
 }
 _SITE_KEYS = frozenset({"organisation", "email", "address", "date", "url", "name"})
+_STORAGE_KEYS = frozenset({"name", "category", "area", "purpose", "provider", "description"})
+_HOST_KEYS = frozenset({"host", "category", "purpose", "provider", "description"})
 
 
 class PolicyFields(TypedDict):
@@ -95,6 +101,9 @@ class PolicyFields(TypedDict):
     same_site_min: SameSiteMinimum | None
     consent_max_age_refused: int | None
     sources: SourceSettings
+    storage: tuple[StorageRule, ...]
+    hosts: tuple[HostRule, ...]
+    unknown_hosts: str
 
 
 def _str(value: object, key: str, *, allow_empty: bool = True) -> str:
@@ -221,6 +230,9 @@ def policy_fields(data: Mapping[str, Any]) -> PolicyFields:
             None if refused is None else parse_duration(refused, key="consent_max_age_refused")
         ),
         sources=_sources(data.get("sources", {})),
+        storage=_storage(data.get("storage", [])),
+        hosts=_hosts(data.get("hosts", [])),
+        unknown_hosts=_str(data.get("unknown_hosts", "allow"), "unknown_hosts"),
     )
 
 
@@ -238,6 +250,75 @@ def check_cookie_domains(root_domain: str | None, cookies: Sequence[CookieRule])
                     f"cookies[{i}].domain",
                     f"{rule.domain!r} is outside root_domain {root_domain!r}",
                 )
+
+
+def _entries(raw: object, key: str, allowed: frozenset[str]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The tables of an array of tables (``[[storage]]``, ``[[hosts]]``), each with its key."""
+    if not isinstance(raw, list):
+        raise PolicyError(key, f"expected an array of tables ([[{key}]])")
+    tables = []
+    for i, item in enumerate(raw):
+        where = f"{key}[{i}]"
+        table = _table(item, where)
+        _unknown_keys(table, allowed, where)
+        tables.append((where, table))
+    return tables
+
+
+def _texts(table: Mapping[str, Any], where: str) -> dict[str, str]:
+    """The free-text fields every entry may carry."""
+    return {
+        k: _str(table.get(k, ""), f"{where}.{k}") for k in ("purpose", "provider", "description")
+    }
+
+
+def _storage(raw: object) -> tuple[StorageRule, ...]:
+    """The ``[[storage]]`` entries: localStorage / sessionStorage keys (globs allowed)."""
+    rules = []
+    for where, table in _entries(raw, "storage", _STORAGE_KEYS):
+        for required in ("name", "category"):
+            if required not in table:
+                raise PolicyError(f"{where}.{required}", "missing")
+        area = _str(table.get("area", "any"), f"{where}.area")
+        if area not in STORAGE_AREAS:
+            raise PolicyError(f"{where}.area", f"must be 'local', 'session' or 'any', got {area!r}")
+        rules.append(
+            StorageRule(
+                name=_str(table["name"], f"{where}.name", allow_empty=False),
+                category=_str(table["category"], f"{where}.category"),
+                area=area,
+                **_texts(table, where),
+            )
+        )
+    return tuple(rules)
+
+
+def _hosts(raw: object) -> tuple[HostRule, ...]:
+    """The ``[[hosts]]`` entries: third-party hosts, exact or globs, in canonical form."""
+    rules = []
+    for where, table in _entries(raw, "hosts", _HOST_KEYS):
+        for required in ("host", "category"):
+            if required not in table:
+                raise PolicyError(f"{where}.{required}", "missing")
+        name = _str(table["host"], f"{where}.host", allow_empty=False).strip().rstrip(".")
+        # Canonical form, label by label, so that a glob's "*" survives IDNA.
+        labels = name.split(".")
+        canonical = ".".join(
+            label.lower() if any(ch in "*?[" for ch in label) else canonical_host(label)
+            for label in labels
+        )
+        if not all(labels) or "/" in name or ":" in name:
+            raise PolicyError(
+                f"{where}.host", f"{name!r} is not a host name such as 'cdn.example.net'"
+            )
+        rules.append(
+            HostRule(
+                host=canonical,
+                category=_str(table["category"], f"{where}.category"),
+                **_texts(table, where),
+            )
+        )
+    return tuple(rules)
 
 
 def _sources(raw: object) -> SourceSettings:
