@@ -66,6 +66,7 @@ from .hooks import is_required as ask_required
 from .issuing import ConsentIssuer
 from .judging import Judge
 from .options import check_options
+from .page import PageCompiler
 from .reading import FOREVER, RequestReader, refused_deletions
 from .responding import Exchange, Responder
 
@@ -163,6 +164,8 @@ class Engine:
         )
         # The caches below are keyed on everything their value depends on; see rule 4 above.
         self.fact_reader = FactsReader(self.options.trusted_proxies)
+        # What the page guard enforces, compiled per host (page.py).
+        self.page = PageCompiler(policy, self.options, hooked=consent_required is not None)
         # (host, scheme, path, Cookie header, GPC) -> (facts, request side): begin_request.
         self._plans: BoundedCache[
             tuple[str | bytes, str, str, str | bytes | None, bool],

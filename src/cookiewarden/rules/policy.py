@@ -96,7 +96,7 @@ class Policy:
     _by_key: dict[str, Category] = field(init=False, repr=False, compare=False)
     _exact: dict[str, CookieRule] = field(init=False, repr=False, compare=False)
     _globs: tuple[CookieRule, ...] = field(init=False, repr=False, compare=False)
-    _page: PageIndex = field(init=False, repr=False, compare=False)
+    page_index: PageIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_key: dict[str, Category] = {}
@@ -188,7 +188,8 @@ class Policy:
             raise PolicyError(
                 "unknown_hosts", f"must be 'allow' or 'block', got {self.unknown_hosts!r}"
             )
-        object.__setattr__(self, "_page", PageIndex(self.storage, self.hosts, tuple(by_key)))
+        page = PageIndex(self.storage, self.hosts, tuple(by_key))
+        object.__setattr__(self, "page_index", page)
         # Rule 2: longest glob first; sorted() is stable, so ties keep declaration order.
         globs.sort(key=lambda r: len(r.name), reverse=True)
         object.__setattr__(self, "category_keys", frozenset(by_key))
@@ -210,14 +211,20 @@ class Policy:
                 return glob
         return None
 
+    @property
+    def lookup_order(self) -> tuple[CookieRule, ...]:
+        """Every declared cookie in the order :meth:`lookup` tries them: the exact names, then
+        the globs, longest first."""
+        return (*self._exact.values(), *self._globs)
+
     def lookup_storage(self, key: str, area: str = "any") -> StorageRule | None:
         """The declaration of the storage key ``key`` in ``area`` (``"local"``, ``"session"``
         or ``"any"``): exact beats glob, then the longest glob."""
-        return self._page.storage(key, area)
+        return self.page_index.storage(key, area)
 
     def lookup_host(self, host: str) -> HostRule | None:
         """The declaration of the third-party ``host`` (canonical: lowercase, IDNA, no port)."""
-        return self._page.host(host)
+        return self.page_index.host(host)
 
     def category(self, key: str) -> Category:
         """The category called ``key`` (``KeyError`` when there is none)."""

@@ -9,6 +9,8 @@ Contract (CONTRACT.md, "HTTP"): under ``consent_path``
   records it, expires cookies of refused categories, answers as GET (or 303 to ``next``).
 - ``DELETE``  → withdraws everything but necessary.
 - ``GET /banner.js``, ``/banner.css``, ``/declaration`` → the banner and the declaration.
+- ``GET /guard.js`` → the page guard, with the rules the engine compiled for the request host
+  (:mod:`cookiewarden.engine.page`); it learns the visitor's choice from ``cw_state``.
 
 Rules:
 1. POST and DELETE refuse cross-site requests: ``Sec-Fetch-Site: cross-site``, or an ``Origin``
@@ -20,6 +22,9 @@ Rules:
    with a JSON error naming the problem.
 4. The endpoints work fully in ``report_only``: the visitor's choice is explicit.
 5. Nothing here does I/O: the record of a choice is returned for the adapter to commit.
+6. Every answer carries what the request side found due (deletions of refused cookies the
+   browser sent, a ``cw_state`` to set right), as the app's responses do: what the log
+   announces, leaves.
 """
 
 from __future__ import annotations
@@ -96,7 +101,13 @@ def _asset(name: str) -> bytes:
 _ASSET_TYPES = {
     "/banner.js": ("banner.js", "text/javascript; charset=utf-8"),
     "/banner.css": ("banner.css", "text/css; charset=utf-8"),
+    "/guard.js": ("guard.min.js", "text/javascript; charset=utf-8"),
 }
+# Where the served guard takes its rules (the built script keeps this expression as it is).
+_RULES_MARK = b"self.__cookiewardenRules"
+# The rules change only with the policy (a new deploy): a few minutes in the browser's cache,
+# and a visit after a policy change is judged by the new tag in cw_state anyway.
+_GUARD_CACHE = "public, max-age=300"
 
 
 def consent_json(engine: Engine, consent: Consent, *, required: bool = True) -> dict[str, Any]:
@@ -205,6 +216,18 @@ def _parse_choice(
 
 def handle(engine: Engine, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
     """Answer one consent-API request. Never raises for any input."""
+    response = _answer(engine, exchange, request)
+    due = () if engine.options.report_only else exchange.deletions
+    if due:  # rule 6; a choice's answer writes its own cw_state and deletions
+        written = {v.split("=", 1)[0] for k, v in response.headers if k == "set-cookie"}
+        extra = [("set-cookie", d) for d in due if d.split("=", 1)[0] not in written]
+        response = EndpointResponse(
+            response.status, response.headers + extra, response.body, response.record
+        )
+    return response
+
+
+def _answer(engine: Engine, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
     sub = request.path[len(engine.options.consent_path) :]
     method = request.method.upper()
     if sub in ("", "/"):
@@ -220,12 +243,15 @@ def handle(engine: Engine, exchange: Exchange, request: EndpointRequest) -> Endp
             return _json(405, {"error": "method-not-allowed", "detail": method}, [("allow", "GET")])
         name, ctype = _ASSET_TYPES[sub]
         body = _asset(name)
+        if sub == "/guard.js":
+            rules = engine.page.rules_json(exchange.facts.host).encode()
+            body = body.replace(_RULES_MARK, rules)
         return EndpointResponse(
             200,
             [
                 ("content-type", ctype),
                 ("content-length", str(len(body))),
-                ("cache-control", "public, max-age=3600"),
+                ("cache-control", "public, max-age=3600" if sub != "/guard.js" else _GUARD_CACHE),
                 ("x-content-type-options", "nosniff"),
             ],
             body,
@@ -286,7 +312,10 @@ def _change(
     except UnknownCategoryError as exc:
         return _error(400, "unknown-category", f"unknown category keys: {', '.join(exc.keys)}")
 
-    set_cookies = [engine.issuer.cookie(consent, exchange.facts)]
+    set_cookies = [
+        engine.issuer.cookie(consent, exchange.facts),
+        engine.issuer.state_cookie(consent, exchange.facts),
+    ]
     if any(
         name == CONSENT_COOKIE for name, _ in parse_cookie_header(request.headers.get("cookie", ""))
     ):

@@ -70,6 +70,7 @@ async function load() {
 
 function after(j, changed) {
   state = api.consent = j;
+  W.cookiewarden.guard?.update(j); // the page guard: a refusal deletes at once, a grant activates
   activate();
   consentMode();
   if (changed) D.dispatchEvent(new CustomEvent("cookiewarden:consent", { detail: j }));
@@ -106,6 +107,7 @@ async function choose(action) {
 
 // --- gated scripts and Consent Mode
 function activate() {
+  if (W.cookiewarden.guard) return W.cookiewarden.guard.activate(); // it gates every element
   const gated = 'script[type="text/plain"][data-cookiewarden-category]:not([data-cookiewarden-activated])';
   D.querySelectorAll(gated).forEach((old) => {
     const need = old.dataset.cookiewardenCategory.split(/[\s,]+/).filter(Boolean);
@@ -285,7 +287,7 @@ async function refresh() {
 }
 W.addEventListener("pageshow", (e) => e.persisted && !busy && refresh());
 
-const api = (W.cookiewarden = { version: "1", consent: null, open, withdraw, activate });
+const api = Object.assign((W.cookiewarden ||= {}), { version: "1", consent: null, open, withdraw, activate });
 api.ready = new Promise((r) => (D.readyState == "loading" ? D.addEventListener("DOMContentLoaded", r) : r()))
   .then(refresh).catch((e) => (warn(e), null));
 })();

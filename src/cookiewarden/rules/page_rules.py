@@ -1,0 +1,158 @@
+"""The part of the policy a browser page needs, compiled for one host: what the guard enforces.
+
+Contract: :func:`page_rules` turns a :class:`~cookiewarden.rules.policy.Policy` and the host a
+page is served from into plain, JSON-ready data that ``guard.js`` decides with, exactly as
+:func:`~cookiewarden.rules.decide.decide` decides a ``Set-Cookie``: the categories, every
+declared cookie with its effective lifetime and hardening, the storage keys and hosts, the
+choices for undeclared ones, and what the public suffix list says about this host.
+:func:`state_value` is the value of the ``cw_state`` cookie that tells the page the visitor's
+choice; :func:`state_tag` names the policy version in it.
+
+Rules:
+1. Never a second hand-written copy of the policy: everything the guard knows comes from here,
+   and the guard's decisions are compared with the server's in ``tests/web/test_guard.py``.
+2. The public suffix facts are for this host alone: for every domain a cookie set on it may
+   name (the host and each parent), what a browser does with that ``Domain``
+   (:func:`~cookiewarden.rules.domains.classify_cookie_domain`); every other domain is a
+   mismatch. So the page needs no copy of the public suffix list.
+3. Globs are shipped as patterns Python and JavaScript match alike
+   (:func:`~cookiewarden.rules.page_entries.glob_pattern`), in lookup order: exact names first,
+   then the longest glob.
+4. ``cw_state`` holds no identifier: the policy version's tag and the optional categories
+   granted, ``<tag>[.<category>...]``; it exists only once the visitor has chosen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .consent import Consent
+from .domains import canonical_host, classify_cookie_domain, is_ip, registrable_domain
+from .page_entries import glob_pattern
+from .policy import Policy
+from .policy_entries import CONSENT_COOKIE, STATE_COOKIE, CookieRule
+
+__all__ = ["page_rules", "state_tag", "state_value"]
+
+FORMAT = 1
+"""The shape of :func:`page_rules`' answer; the guard refuses another."""
+
+
+def state_tag(policy: Policy) -> str:
+    """Eight hex digits naming ``policy.version`` in ``cw_state`` (a new version, a new tag)."""
+    return hashlib.sha256(policy.version.encode("utf-8")).hexdigest()[:8]
+
+
+def state_value(policy: Policy, consent: Consent) -> str | None:
+    """The ``cw_state`` value for ``consent``, ``None`` while the visitor has not chosen (rule 4).
+
+    >>> p = Policy.default()
+    >>> from cookiewarden.rules.consent import choose
+    >>> c = choose(p, ["performance"], gpc=False, accept_all=False, method="api", now=0)
+    >>> state_value(p, c) == state_tag(p) + ".performance"
+    True
+    """
+    if not consent.decided:
+        return None
+    granted = sorted(k for k in policy.optional_keys if k in consent.granted)
+    return ".".join([state_tag(policy), *granted])
+
+
+def _cookie(policy: Policy, rule: CookieRule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "pattern": glob_pattern(rule.name) if rule.is_glob else None,
+        "category": rule.category,
+        "session": rule.lifetime is None,
+        # The longest life a cookie of this declaration may keep (None: no cap), as rule 7 of
+        # decide.py cuts it: the declared lifetime, and for a non-necessary one max_age too.
+        "limit": policy.effective_lifetime(rule),
+        "domain": rule.domain,
+        "path": rule.path,
+        "http_only": rule.http_only,
+    }
+
+
+def _domains(host: str) -> dict[str, str]:
+    """For the host and each parent domain: what ``Domain=`` it means set from ``host`` (rule 2)."""
+    bare = host.rstrip(".")
+    dot = "." if host.endswith(".") else ""
+    if is_ip(bare) or not bare:
+        return {host: classify_cookie_domain(host, host)} if bare else {}
+    labels = bare.split(".")
+    out: dict[str, str] = {}
+    for i in range(len(labels)):
+        domain = ".".join(labels[i:]) + dot
+        out[domain] = classify_cookie_domain(host, domain)
+    return out
+
+
+def page_rules(
+    policy: Policy,
+    host: str,
+    *,
+    report_only: bool = False,
+    hooked: bool = False,
+    consent_path: str = "/_consent",
+) -> dict[str, Any]:
+    """Everything the page guard decides with, for pages served from ``host``.
+
+    :param host: the request host, canonical (:func:`~cookiewarden.rules.domains.request_host`:
+        a fully qualified name keeps its trailing dot).
+    :param report_only: the guard writes everything and logs what it would have refused.
+    :param hooked: a ``consent_required`` hook decides per request where consent is required:
+        the page cannot know its answer, so an undecided visitor is treated as opt-in there.
+    :param consent_path: where the consent API is.
+    """
+    unknown = policy.unknown
+    if unknown in ("block", "allow"):
+        unknown_limit: int | None = policy.max_age
+    else:
+        unknown_limit = None if policy.is_necessary(unknown) else policy.max_age
+    canonical = canonical_host(host)
+    return {
+        "format": FORMAT,
+        "version": policy.version,
+        "tag": state_tag(policy),
+        "state_cookie": STATE_COOKIE,
+        "own_cookies": [CONSENT_COOKIE, STATE_COOKIE],
+        "consent_path": consent_path,
+        "report_only": report_only,
+        "mode": "opt-in" if hooked else policy.mode,
+        "gpc_refuses": sorted(policy.gpc_refuses),
+        "categories": [
+            {"key": c.key, "label": c.label, "necessary": c.necessary} for c in policy.categories
+        ],
+        "cookies": [_cookie(policy, r) for r in policy.lookup_order],
+        "unknown": unknown,
+        "unknown_limit": unknown_limit,
+        "root_domain": policy.root_domain,
+        "secure": policy.secure,
+        "same_site_min": policy.same_site_min,
+        "storage": [
+            {
+                "name": r.name,
+                "pattern": glob_pattern(r.name) if r.is_glob else None,
+                "category": r.category,
+                "area": r.area,
+            }
+            for r in policy.page_index.storage_rules
+        ],
+        "hosts": [
+            {
+                "host": r.host,
+                "pattern": glob_pattern(r.host) if r.is_glob else None,
+                "category": r.category,
+            }
+            for r in policy.page_index.host_rules
+        ],
+        "unknown_hosts": policy.unknown_hosts,
+        "host": {
+            "name": host,
+            "canonical": canonical,
+            "ip": is_ip(canonical),
+            "site": registrable_domain(canonical),
+            "domains": _domains(host),
+        },
+    }
