@@ -28,6 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # imports them from the repository root.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# The rules' corpora (tests/rules/test_conformance.py, test_browser_differential.py) serve the
+# page guard's tests too, imported by module name as their neighbours import them.
+if str(ROOT / "tests" / "rules") not in sys.path:
+    sys.path.append(str(ROOT / "tests" / "rules"))
 
 POLICY_PATH = ROOT / "examples" / "policy.toml"
 NOW = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC).timestamp()

@@ -146,6 +146,7 @@ const find = (list, key, k, ok = () => true) =>
 
 // --- the decision: rules/decide.py, rules 1 to 8
 const RANK = { none: 0, null: 1, lax: 2, strict: 3 };
+const within = (d, root) => d == root || d.endsWith("." + root);
 const isIP = R.host.ip, HOST = R.host.name;
 function decide(header, now = Date.now() / 1000, secureReq = location.protocol == "https:") {
   const out = (action, reason, name, category, c) =>
@@ -167,7 +168,7 @@ function decide(header, now = Date.now() / 1000, secureReq = location.protocol =
     if (o == "public-suffix") return drop("public-suffix");
     if (!o) return drop("foreign-domain");
     if (o == "host-only") { j.domain = null; changed = "domain-made-host-only"; }
-    else if (R.root_domain && c.domain != R.root_domain && !c.domain.endsWith("." + R.root_domain)) return drop("beyond-root-domain");
+    else if (R.root_domain && !within(c.domain.replace(/\.$/, ""), R.root_domain)) return drop("beyond-root-domain");
   }
   const lo = (j.name || j.value).slice(0, 12).toLowerCase(); // rule 6
   if (lo.startsWith("__host-") && (!j.secure || (c.domain != null && !isIP) || j.path != "/" || !j.name)) return drop("host-prefix");
