@@ -1,4 +1,5 @@
-"""The banner tag added to HTML responses (inject_banner), in the core and through both adapters."""
+"""The page's tags added to HTML responses (inject_banner): the guard first in <head>, the banner
+before </body>, in the core and through both adapters."""
 
 from __future__ import annotations
 
@@ -8,10 +9,22 @@ from typing import Any
 import pytest
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
-from cookiewarden.adapters.inject import MAX_INJECT_BODY, banner_tag, inject, injectable
+from cookiewarden.adapters.inject import MAX_INJECT_BODY, inject, injectable
+from cookiewarden.web.page import banner_tag
 
-HTML = b"<!doctype html><html><head></head><body><p>hi</p></BODY ></html>"
+HTML = (
+    b'<!doctype html><html><HEAD lang="en"><script>window.early = 1;</script></HEAD>'
+    b"<body><p>hi</p></BODY ></html>"
+)
+GUARD = b'<script src="/_consent/guard.js"></script>'
 TAG = b'<script src="/_consent/banner.js" defer></script>'
+
+
+def with_tags(html: bytes, guard: bytes = GUARD, banner: bytes = TAG) -> bytes:
+    """``html`` as inject leaves it: the guard after <head ...>, the banner before </BODY >."""
+    head = html.index(b">", html.index(b"<HEAD")) + 1
+    html = html[:head] + guard + html[head:]
+    return html.replace(b"</BODY >", banner + b"</BODY >")
 
 
 @pytest.mark.parametrize(
@@ -40,23 +53,55 @@ def test_injectable(status: int, headers: list[tuple[str, str]], expected: bool)
     assert injectable(status, headers) is expected
 
 
-def test_inject_before_the_last_body_end() -> None:
+def test_the_guard_goes_first_in_head_and_the_banner_before_the_last_body_end() -> None:
+    assert inject(HTML, "/_consent") == with_tags(HTML)
     body = b"<body><pre></body></pre></body>"
-    assert inject(body, TAG, "/_consent") == b"<body><pre></body></pre>" + TAG + b"</body>"
-    assert inject(HTML, TAG, "/_consent") == HTML.replace(b"</BODY >", TAG + b"</BODY >")
-
-
-def test_inject_leaves_pages_without_body_or_with_the_banner() -> None:
-    assert inject(b"<p>fragment</p>", TAG, "/_consent") is None
-    assert inject(b"<body>" + TAG + b"</body>", TAG, "/_consent") is None
-
-
-def test_banner_tag_carries_the_csp_nonce() -> None:
-    csp = "default-src 'self'; script-src 'self' 'nonce-r4nd0m+/='"
-    assert banner_tag("/_consent", csp) == (
-        b'<script src="/_consent/banner.js" defer nonce="r4nd0m+/="></script>'
+    assert inject(body, "/_consent") == (
+        b"<body>" + GUARD + b"<pre></body></pre>" + TAG + b"</body>"
     )
-    assert banner_tag("/c", None) == b'<script src="/c/banner.js" defer></script>'
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        pytest.param(
+            b"<html><script>a()</script><body></body>",
+            b"<html>" + GUARD + b"<script>a()</script><body>" + TAG + b"</body>",
+            id="no-head-before-the-first-script",
+        ),
+        pytest.param(
+            b"<html><body class=x><p></body>",
+            b"<html><body class=x>" + GUARD + b"<p>" + TAG + b"</body>",
+            id="no-head-no-script-start-of-body",
+        ),
+        pytest.param(
+            b"<header>x</header><body></body>",
+            b"<header>x</header><body>" + GUARD + TAG + b"</body>",
+            id="header-is-not-head",
+        ),
+    ],
+)
+def test_where_a_page_has_no_head(page: bytes, expected: bytes) -> None:
+    assert inject(page, "/_consent") == expected
+
+
+def test_inject_leaves_pages_without_a_place_or_with_their_own_tags() -> None:
+    assert inject(b"<p>fragment</p>", "/_consent") is None
+    assert inject(b"<head>" + GUARD + b"</head><body>" + TAG + b"</body>", "/_consent") is None
+    # A page that loads the banner by hand still gets the guard, and keeps its own banner tag.
+    own = b"<head></head><body>" + TAG + b"</body>"
+    assert inject(own, "/_consent") == b"<head>" + GUARD + b"</head><body>" + TAG + b"</body>"
+
+
+def test_the_tags_carry_the_csp_nonce() -> None:
+    csp = "default-src 'self'; script-src 'self' 'nonce-r4nd0m+/='"
+    got = inject(HTML, "/_consent", csp)
+    assert got == with_tags(
+        HTML,
+        b'<script src="/_consent/guard.js" nonce="r4nd0m+/="></script>',
+        b'<script src="/_consent/banner.js" defer nonce="r4nd0m+/="></script>',
+    )
+    assert banner_tag("/c") == '<script src="/c/banner.js" defer></script>'
 
 
 def _asgi(body_chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[Any, bytes]:
@@ -90,8 +135,11 @@ def test_asgi_injects_into_a_streamed_page_and_fixes_content_length() -> None:
         (b"content-security-policy", b"script-src 'nonce-abc'"),
     ]
     start, body = _asgi(chunks, headers)
-    tag = b'<script src="/_consent/banner.js" defer nonce="abc"></script>'
-    assert body == HTML.replace(b"</BODY >", tag + b"</BODY >")
+    assert body == with_tags(
+        HTML,
+        b'<script src="/_consent/guard.js" nonce="abc"></script>',
+        b'<script src="/_consent/banner.js" defer nonce="abc"></script>',
+    )
     assert (b"content-length", str(len(body)).encode()) in start["headers"]
     assert [k for k, _ in start["headers"]].count(b"content-length") == 1
 
@@ -134,7 +182,7 @@ def _wsgi(chunks: list[bytes], headers: list[tuple[str, str]]) -> tuple[Any, byt
 def test_wsgi_injects_and_fixes_content_length() -> None:
     headers = [("Content-Type", "text/html"), ("Content-Length", str(len(HTML)))]
     (_status, sent_headers), body, closed = _wsgi([HTML[:10], HTML[10:]], headers)
-    assert body == HTML.replace(b"</BODY >", TAG + b"</BODY >")
+    assert body == with_tags(HTML)
     assert ("Content-Length", str(len(body))) in sent_headers
     assert closed == [1]
 

@@ -45,6 +45,7 @@ from cookiewarden import (
     parse_set_cookie,
 )
 from cookiewarden.rules.decision import effective_name
+from cookiewarden.rules.page_rules import state_tag
 
 HOST = "testserver"
 YEAR = 365 * 24 * 3600
@@ -779,8 +780,11 @@ class AdapterContract:
         answer = self.request("DELETE", "/_consent", cookie=self.consent(OPTIONAL) + "; _ga=x")
         assert answer.status == 200
         assert answer.json()["granted"] == ["necessary"]
-        assert answer.names() == ["cw_consent"]
+        assert answer.names() == ["cw_consent", "cw_state"]
         assert "_ga" in answer.deleted()
+        # The page's scripts learn the refusal too: the policy's tag, no category, no HttpOnly.
+        state = answer.cookie("cw_state")
+        assert state.value == state_tag(self.policy_with()) and not state.http_only
 
     def test_consent_form_post_redirects_to_next(self) -> None:
         form = [("granted", "performance"), ("granted", "functionality"), ("next", "/whoami")]
@@ -801,7 +805,8 @@ class AdapterContract:
             "POST", "/_consent", json_body={"granted": ["targeting"]}, report_only=True
         )
         assert answer.status == 200
-        assert answer.names() == ["cw_consent"]
+        assert answer.names() == ["cw_consent", "cw_state"]
+        assert answer.cookie("cw_state").value.endswith(".targeting")
 
     def test_consent_path_is_configurable(self) -> None:
         client = self.serve(**self.options(consent_path="/privacy/consent"))
@@ -1021,7 +1026,8 @@ class AdapterContract:
         )  # fmt: skip
         assert answer.set_cookies[0] == deletion("cw_consent")
         (shared,) = [c for c in answer.parsed() if c.name == "cw_consent" and c.domain]
-        assert (shared.domain, answer.names()) == ("example.com", ["cw_consent"])
+        assert (shared.domain, answer.names()) == ("example.com", ["cw_consent", "cw_state"])
+        assert answer.cookie("cw_state").domain is None  # the page's state is host-only
 
     @pytest.mark.parametrize("domain", ["co.uk", "github.io", "127.0.0.1", "example.org"])
     def test_consent_cookie_domain_is_checked_at_start(self, domain: str) -> None:

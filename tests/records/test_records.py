@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from postgres_server import PostgresServer, find_bin_dir, free_port
+
 from cookiewarden.errors import ConfigurationError, CookieWardenError
 from cookiewarden.records.record import TABLE, ConsentRecord, RecordError, subject_hash
 from cookiewarden.records.sink import RecordSink, awrite, open_sink

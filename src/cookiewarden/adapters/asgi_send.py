@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ..engine.responding import Exchange
-from .inject import MAX_INJECT_BODY, banner_tag, inject, injectable
+from .inject import MAX_INJECT_BODY, inject, injectable
 
 __all__ = [
     "START_TYPES",
@@ -191,7 +191,7 @@ class BannerInjector:
                     ),
                     None,
                 )
-                new = inject(body, banner_tag(self.consent_path, csp), self.consent_path)
+                new = inject(body, self.consent_path, csp)
                 await self._flush(body if new is None else new, False, changed=new is not None)
             return
         await self.next_send(message)

@@ -1,15 +1,18 @@
-"""Adding the banner's ``<script>`` tag to HTML responses (the ``inject_banner`` option).
+"""Adding the page's tags to HTML responses (the ``inject_banner`` option).
 
 Contract: :func:`injectable` tells from the status and headers whether a response may be
-changed; :func:`inject` inserts the tag before the last ``</body>`` of a complete body.
+changed; :func:`inject` puts the guard's tag first in ``<head>`` and the banner's before the last
+``</body>`` of a complete body (:mod:`cookiewarden.web.page`).
 
 Rules:
 1. Only ``text/html`` responses with a 2xx status that carries a body, and no
    ``Content-Encoding`` (compressed bodies are left alone), are changed.
-2. A page that already loads ``banner.js`` from the consent path, or has no ``</body>``, is left
-   as it is.
-3. Under a ``Content-Security-Policy`` that names a script nonce, the tag carries that nonce, so
-   the banner works under a strict policy with no ``unsafe-inline``.
+2. The guard goes before any other script: right after the ``<head>`` start tag; in a page
+   without one, before its first ``<script``, else right after ``<body>``. The banner goes
+   before the last ``</body>``. A page that already loads either from the consent path keeps
+   its own tag; a page with neither place is left as it is.
+3. Under a ``Content-Security-Policy`` that names a script nonce, the tags carry that nonce, so
+   they work under a strict policy with no ``unsafe-inline``.
 4. The adapters buffer at most :data:`MAX_INJECT_BODY` bytes; a larger body streams through
    unchanged. ``Content-Length`` is fixed by the adapter from the new body.
 """
@@ -18,18 +21,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from html import escape
+from typing import Final
 
-__all__ = ["MAX_INJECT_BODY", "banner_tag", "inject", "injectable"]
+from ..web.page import banner_tag, csp_nonce, guard_tag
 
-MAX_INJECT_BODY = 2 * 1024 * 1024
-_NONCE = re.compile(r"'nonce-([A-Za-z0-9+/=_-]+)'")
-_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+__all__ = ["MAX_INJECT_BODY", "inject", "injectable"]
+
+MAX_INJECT_BODY: Final = 2 * 1024 * 1024
+_HEAD_START: Final = re.compile(rb"<head(?:\s[^>]*)?>", re.IGNORECASE)
+_SCRIPT: Final = re.compile(rb"<script[\s>]", re.IGNORECASE)
+_BODY_START: Final = re.compile(rb"<body(?:\s[^>]*)?>", re.IGNORECASE)
+_BODY_END: Final = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
 def injectable(status: int, headers: Iterable[tuple[str, str]]) -> bool:
     """Whether a response with this status and these (lower-case-insensitive) headers may get the
-    banner tag (rule 1)."""
+    page's tags (rule 1)."""
     if not 200 <= status < 300 or status in (204, 205):
         return False
     html = False
@@ -42,23 +49,26 @@ def injectable(status: int, headers: Iterable[tuple[str, str]]) -> bool:
     return html
 
 
-def banner_tag(consent_path: str, csp: str | None = None) -> bytes:
-    """The ``<script>`` tag that loads the banner, with the page's CSP nonce when it has one."""
-    nonce = ""
-    if csp:
-        match = _NONCE.search(csp)
-        if match:
-            nonce = f' nonce="{escape(match.group(1))}"'
-    return f'<script src="{escape(consent_path)}/banner.js" defer{nonce}></script>'.encode()
-
-
-def inject(body: bytes, tag: bytes, consent_path: str) -> bytes | None:
-    """``body`` with ``tag`` before its last ``</body>``; ``None`` to leave it as it is (rule 2)."""
-    if f"{consent_path}/banner.js".encode() in body:
-        return None
-    last = None
-    for last in _BODY_END.finditer(body):  # noqa: B007 - we want the last match
-        pass
-    if last is None:
-        return None
-    return body[: last.start()] + tag + body[last.start() :]
+def inject(body: bytes, consent_path: str, csp: str | None = None) -> bytes | None:
+    """``body`` with the guard's and the banner's tags in place; ``None`` to leave it as it is
+    (rules 2 and 3)."""
+    nonce = csp_nonce(csp)
+    out = body
+    if f"{consent_path}/guard.js".encode() not in body:
+        tag = guard_tag(consent_path, nonce=nonce).encode()
+        head = _HEAD_START.search(out)
+        at = head.end() if head else None
+        if at is None:
+            script = _SCRIPT.search(out)
+            start = _BODY_START.search(out)
+            at = script.start() if script else start.end() if start else None
+        if at is not None:
+            out = out[:at] + tag + out[at:]
+    if f"{consent_path}/banner.js".encode() not in body:
+        last = None
+        for last in _BODY_END.finditer(out):  # noqa: B007 - we want the last match
+            pass
+        if last is not None:
+            tag = banner_tag(consent_path, nonce=nonce).encode()
+            out = out[: last.start()] + tag + out[last.start() :]
+    return None if out is body else out

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.core import Engine, Exchange
 from ..rules.policy import Policy
-from .inject import MAX_INJECT_BODY, banner_tag, inject, injectable
+from .inject import MAX_INJECT_BODY, inject, injectable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -211,7 +211,7 @@ class CookieWardenWSGI:
                 body = b"".join(chunks)
                 csp = next((v for k, v in headers if k.lower() == "content-security-policy"), None)
                 path = self.engine.options.consent_path
-                new = inject(body, banner_tag(path, csp), path)
+                new = inject(body, path, csp)
                 if new is not None:
                     body = new
                     headers = [(k, v) for k, v in headers if k.lower() != "content-length"]

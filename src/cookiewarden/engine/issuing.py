@@ -18,8 +18,9 @@ Rules:
 3. Beside it, ``cw_state`` (:data:`~cookiewarden.rules.policy_entries.STATE_COOKIE`) tells the
    page's scripts the choice (:func:`~cookiewarden.rules.page_rules.state_value`: the policy
    version's tag and the optional categories granted, no identifier), for the page guard. It
-   is not ``HttpOnly`` (scripts read it), host-only (each host's responses correct it: see
-   :mod:`cookiewarden.engine.reading`), and expires with the choice.
+   is not ``HttpOnly`` (scripts read it), host-only, and expires with the choice. The consent
+   API's answers set a missing or stale one right (:meth:`ConsentIssuer.state_correction`):
+   never an app's response, which a shared cache might hand to another visitor.
 4. A record never holds the visitor's IP address or user agent, only their salted hash
    (:func:`~cookiewarden.records.subject_hash`, keyed by the newest secret key); a record that
    cannot be made is logged at ERROR and the choice stands.
@@ -117,6 +118,21 @@ class ConsentIssuer:
     def state_cookie(self, consent: Consent, facts: RequestFacts) -> str:
         """The ``Set-Cookie`` of ``cw_state`` for a new choice (rule 3), beside :meth:`cookie`."""
         until = (consent.issued_at or self.clock()) + self.policy.consent_lifetime(consent.granted)
+        return state_header(self.policy, consent, until=until, secure=self._secure(facts))
+
+    def state_correction(
+        self, consent: Consent, sent: list[str], facts: RequestFacts
+    ) -> str | None:
+        """The ``Set-Cookie`` that puts ``cw_state`` right for ``consent`` when the browser sent
+        ``sent`` (its ``cw_state`` values), or ``None`` when it holds exactly the right one: one
+        that is missing, stale (another choice, another policy version) or left without a valid
+        choice (rule 3)."""
+        expected = state_value(self.policy, consent)
+        if sent == ([] if expected is None else [expected]):
+            return None
+        until = None
+        if consent.issued_at is not None:
+            until = consent.issued_at + self.policy.consent_lifetime(consent.granted)
         return state_header(self.policy, consent, until=until, secure=self._secure(facts))
 
     def domain_for(self, facts: RequestFacts) -> str | None:

@@ -26,11 +26,6 @@ Rules:
    decoding of the octets, or, for a nameless cookie, its value (Werkzeug's reading) is refused
    or blocked (``tests/integrations/
    test_request_filter_parsers.py`` runs each framework's own parser).
-6. The page's ``cw_state`` mirrors the consent this header carries
-   (:func:`~cookiewarden.rules.page_rules.state_value`): one that is missing, stale (another
-   choice, another policy version) or left over without a valid choice is set right on the
-   response, before the page's scripts run (it is part of what the request side adds, cached
-   with it).
 """
 
 from __future__ import annotations
@@ -44,12 +39,10 @@ from typing import Final
 from ..rules.consent import CLOCK_SKEW, Consent
 from ..rules.consent_codec import ConsentCodec
 from ..rules.cookies import deletion_header, parse_cookie_header, render_cookie_header
-from ..rules.page_rules import state_value
 from ..rules.policy import Policy
-from ..rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
+from ..rules.policy_entries import CONSENT_COOKIE
 from .adopted import adopt
 from .cache import REQUEST_CACHE_MAX, REQUEST_KEY_MAX, BoundedCache, RequestSide
-from .issuing import state_header
 from .options import Options
 
 __all__ = ["FOREVER", "RequestReader", "refused_deletions"]
@@ -243,26 +236,8 @@ class RequestReader:
                     deletions, cleared = self.deletions(
                         (pairs[i][0] for i in hidden), consent, secure=secure
                     )
-        state = self.state_correction(pairs, consent, until, secure=secure)
-        if state is not None:
-            deletions = [*deletions, state]
         side = RequestSide(consent, app_cookie_header, tuple(deletions), tuple(cleared), now, until)
         return side, steady
-
-    def state_correction(
-        self, pairs: Sequence[tuple[str, str]], consent: Consent, until: float, *, secure: bool
-    ) -> str | None:
-        """The ``Set-Cookie`` that puts the page's ``cw_state`` right (rule 6), or ``None`` when
-        the browser sent exactly the one it should hold."""
-        expected = state_value(self.policy, consent)
-        sent = [value for name, value in pairs if name == STATE_COOKIE]
-        if sent == ([] if expected is None else [expected]):
-            return None
-        if expected is None and not sent:
-            return None
-        return state_header(
-            self.policy, consent, until=None if until == math.inf else until, secure=secure
-        )
 
     def hidden_cookies(self, pairs: Sequence[tuple[str, str]], consent: Consent) -> set[int]:
         """Indexes of the request cookies the app must not see under ``consent`` (rule 5).

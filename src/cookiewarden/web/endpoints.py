@@ -22,9 +22,10 @@ Rules:
    with a JSON error naming the problem.
 4. The endpoints work fully in ``report_only``: the visitor's choice is explicit.
 5. Nothing here does I/O: the record of a choice is returned for the adapter to commit.
-6. Every answer carries what the request side found due (deletions of refused cookies the
-   browser sent, a ``cw_state`` to set right), as the app's responses do: what the log
-   announces, leaves.
+6. Every answer carries the deletions the request side found due (refused cookies the browser
+   sent), as the app's responses do: what the log announces, leaves; such an answer is
+   ``private`` to caches. The consent API's answers also set ``cw_state`` right (missing,
+   stale, or left without a choice), which the app's responses never do.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..rules.consent import Consent, UnknownCategoryError, choose
 from ..rules.cookies import parse_cookie_header
-from ..rules.policy_entries import CONSENT_COOKIE
+from ..rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
 
 if TYPE_CHECKING:
     from ..engine.core import Engine, Exchange
@@ -99,7 +100,7 @@ def _asset(name: str) -> bytes:
 
 
 _ASSET_TYPES = {
-    "/banner.js": ("banner.js", "text/javascript; charset=utf-8"),
+    "/banner.js": ("banner.min.js", "text/javascript; charset=utf-8"),
     "/banner.css": ("banner.css", "text/css; charset=utf-8"),
     "/guard.js": ("guard.min.js", "text/javascript; charset=utf-8"),
 }
@@ -217,14 +218,24 @@ def _parse_choice(
 def handle(engine: Engine, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
     """Answer one consent-API request. Never raises for any input."""
     response = _answer(engine, exchange, request)
-    due = () if engine.options.report_only else exchange.deletions
-    if due:  # rule 6; a choice's answer writes its own cw_state and deletions
+    changing = request.method.upper() in ("POST", "DELETE")  # a choice writes its own deletions
+    due = () if engine.options.report_only or changing else exchange.deletions
+    if due:  # rule 6
         written = {v.split("=", 1)[0] for k, v in response.headers if k == "set-cookie"}
         extra = [("set-cookie", d) for d in due if d.split("=", 1)[0] not in written]
+        # What this visitor's browser must delete is no answer for a shared cache to keep.
+        headers = [
+            (k, "private" + v[6:] if k == "cache-control" and v.startswith("public") else v)
+            for k, v in response.headers
+        ]
         response = EndpointResponse(
-            response.status, response.headers + extra, response.body, response.record
+            response.status, headers + extra, response.body, response.record
         )
     return response
+
+
+def _cookies(request: EndpointRequest) -> list[tuple[str, str]]:
+    return parse_cookie_header(request.headers.get("cookie", ""))
 
 
 def _answer(engine: Engine, exchange: Exchange, request: EndpointRequest) -> EndpointResponse:
@@ -232,7 +243,11 @@ def _answer(engine: Engine, exchange: Exchange, request: EndpointRequest) -> End
     method = request.method.upper()
     if sub in ("", "/"):
         if method in ("GET", "HEAD"):
-            return _json(200, consent_json(engine, exchange.consent, required=exchange.required))
+            sent = [v for n, v in _cookies(request) if n == STATE_COOKIE]
+            state = engine.issuer.state_correction(exchange.consent, sent, exchange.facts)
+            extra = [] if state is None else [("set-cookie", state)]
+            payload = consent_json(engine, exchange.consent, required=exchange.required)
+            return _json(200, payload, extra)
         if method in ("POST", "DELETE"):
             return _change(engine, exchange, request, method)
         return _json(
@@ -316,9 +331,7 @@ def _change(
         engine.issuer.cookie(consent, exchange.facts),
         engine.issuer.state_cookie(consent, exchange.facts),
     ]
-    if any(
-        name == CONSENT_COOKIE for name, _ in parse_cookie_header(request.headers.get("cookie", ""))
-    ):
+    if any(name == CONSENT_COOKIE for name, _ in _cookies(request)):
         # A host-only cw_consent from before consent_cookie_domain: expired, before the shared
         # one is set, so that only the shared one remains.
         old = engine.issuer.host_only_deletion(exchange.facts)
@@ -358,7 +371,7 @@ def _expire_refused(
 ) -> list[str]:
     """Deletions for refused declared cookies: the ones the browser sent, and the ones declared
     with a path this endpoint cannot see (the browser would not send them here)."""
-    sent = [name for name, _ in parse_cookie_header(request.headers.get("cookie", ""))]
+    sent = [name for name, _ in _cookies(request)]
     unseen = [
         r.name
         for r in engine.policy.cookies

@@ -70,7 +70,7 @@ async function load() {
 
 function after(j, changed) {
   state = api.consent = j;
-  W.cookiewarden.guard?.update(j); // the page guard: a refusal deletes at once, a grant activates
+  W.cookiewarden.guard?.update(j); // the page guard acts on it at once
   activate();
   consentMode();
   if (changed) D.dispatchEvent(new CustomEvent("cookiewarden:consent", { detail: j }));
@@ -107,7 +107,7 @@ async function choose(action) {
 
 // --- gated scripts and Consent Mode
 function activate() {
-  if (W.cookiewarden.guard) return W.cookiewarden.guard.activate(); // it gates every element
+  if (W.cookiewarden.guard) return W.cookiewarden.guard.activate();
   const gated = 'script[type="text/plain"][data-cookiewarden-category]:not([data-cookiewarden-activated])';
   D.querySelectorAll(gated).forEach((old) => {
     const need = old.dataset.cookiewardenCategory.split(/[\s,]+/).filter(Boolean);
