@@ -23,7 +23,8 @@ Rules:
    ``MESSAGE_STORAGE`` keeps messages in a cookie (the default ``FallbackStorage`` does), the
    language cookie with ``LocaleMiddleware`` — each under the name its setting gives.
 3. The entry points are checked only where their setting is set, by importing them (as
-   ``runserver`` does) and looking for a cookiewarden engine inside.
+   ``runserver`` does) and looking for a cookiewarden engine inside, and only once the settings
+   are right (the wrappers are built from them).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from ..configuration import check_keys, read_policy, read_secret_keys, read_sett
 from ..errors import ConfigurationError, CookieWardenError, PolicyError
 from ..metrics import find_engine
 from ..rules.policy import Policy
-from .conf import EXAMPLE, raw_settings, spell
+from .conf import EXAMPLE, raw_settings, spell, warden_settings
 
 __all__ = ["check_django_cookies", "check_entry_points", "check_settings", "django_cookies"]
 
@@ -56,7 +57,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     try:
         values = raw_settings()
     except ConfigurationError as exc:
-        return [checks.Error(str(exc), hint=f"In settings.py: {EXAMPLE}", id="cookiewarden.E001")]
+        hint = None if EXAMPLE in exc.reason else f"In settings.py: {EXAMPLE}"
+        return [checks.Error(str(exc), hint=hint, id="cookiewarden.E001")]
     found: list[checks.CheckMessage] = []
     try:
         check_keys(values, name=spell)
@@ -67,7 +69,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     except PolicyError as exc:
         found.append(
             checks.Error(
-                str(exc),
+                _policy_message(exc),
                 hint=f"Fix the file (`cookiewarden check {exc.source}` explains each mistake),"
                 f" or point {spell('POLICY')} at the right one.",
                 id="cookiewarden.E003",
@@ -100,6 +102,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     return found
 
 
+def _policy_message(exc: PolicyError) -> str:
+    """The ``PolicyError`` text, without a key where the file itself is wrong (as the CLI)."""
+    if exc.source and exc.key in ("(file)", "(toml)"):
+        return f"{exc.source}: {exc.reason}"
+    return str(exc)
+
+
 def _option_error(exc: CookieWardenError) -> checks.CheckMessage:
     return checks.Error(
         str(exc),
@@ -110,7 +119,12 @@ def _option_error(exc: CookieWardenError) -> checks.CheckMessage:
 
 
 def check_entry_points(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """W001, W002: the project's ASGI and WSGI applications are wrapped (rule 3)."""
+    """W001, W002: the project's ASGI and WSGI applications are wrapped (rule 3); not while
+    the settings are wrong (the wrappers cannot be built: :func:`check_settings` says why)."""
+    try:
+        warden_settings()
+    except CookieWardenError:
+        return []
     found: list[checks.CheckMessage] = []
     for setting, wrapper, handler, check_id in (
         ("ASGI_APPLICATION", "asgi", "get_asgi_application", "cookiewarden.W001"),
