@@ -129,12 +129,16 @@ class Checked:
     ids: list[str]
 
 
+def environment() -> dict[str, str]:
+    """This environment, without the settings module another test may have set."""
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+
+
 def manage_check(root: Path) -> Checked:
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
     done = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=root,
-        env=env,
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -355,6 +359,7 @@ def test_only_cookiewardens_checks_run_by_their_tag(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "manage.py", "check", "--tag", "cookiewarden"],
         cwd=root,
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=120,
