@@ -2,7 +2,7 @@
 tags the page carries.
 
 Contract: :class:`ConsentView` is the ``consent`` a template reads (``{% if consent.performance
-%}`` in Django, ``{% if consent.performance %}`` in Jinja), a read-only mapping of the policy's
+%}``, alike in Django's template language and in Jinja), a read-only mapping of the policy's
 category keys to booleans with ``.granted`` and ``.decided``; :func:`head_markup` and
 :func:`open_button` are the HTML of ``cookiewarden_head`` and ``cookiewarden_open``. Django's,
 Flask's and FastAPI's helpers (:mod:`cookiewarden.django`, :mod:`cookiewarden.flask`,
