@@ -1,4 +1,6 @@
-"""cookiewarden in a FastAPI app: the policy is enforced by one ``add_middleware`` call.
+"""cookiewarden in a FastAPI app: the policy is enforced by one ``add_middleware`` call; views
+read the consent through a dependency (``ConsentDep``), and the consent API shows in the
+OpenAPI docs (``/docs``).
 
 Run it from the repository root, then open http://127.0.0.1:8000/ ::
 
@@ -27,6 +29,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 from cookiewarden import CookieWarden, Policy
+from cookiewarden.fastapi import ConsentDep, document_consent_api
 
 POLICY = Policy.from_toml(Path(__file__).with_name("policy.toml"))
 # !!! DEVELOPMENT ONLY !!! Anyone who knows this key can forge any visitor's consent.
@@ -48,7 +51,7 @@ PAGE = """<!doctype html>
   <p>This page sets <code>sessionid</code>, <code>_ga</code>, <code>lang</code> and
   <code>ads_id</code>; only the ones your consent allows reach your browser.
   See <a href="/whoami">what the app sees</a>.</p>
-  <button data-cookiewarden-open>Cookie settings</button>
+  <button type="button" data-cookiewarden-open>Cookie settings</button>
   <script type="text/plain" data-cookiewarden-category="performance">
     window.analyticsLoaded = true;
   </script>
@@ -74,9 +77,8 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/whoami")
-def whoami(request: Request) -> dict[str, Any]:
-    """The consent cookiewarden put in ``request.state``, and the cookies the app received."""
-    consent = request.state.consent
+def whoami(request: Request, consent: ConsentDep) -> dict[str, Any]:
+    """The consent cookiewarden handed to the app, and the cookies the app received."""
     return {
         "granted": sorted(consent.granted),
         "decided": consent.decided,
@@ -102,6 +104,7 @@ def create_app(
         consent_log=consent_log,
         **options,
     )
+    document_consent_api(app)  # GET/POST/DELETE /_consent in /docs; the middleware serves them
     return app
 
 

@@ -1,4 +1,5 @@
-"""cookiewarden in a Flask app: the policy is enforced by wrapping ``app.wsgi_app``.
+"""cookiewarden in a Flask app: the ``CookieWardenFlask`` extension, configured by
+``app.config["COOKIEWARDEN_*"]``, enforces the policy and gives templates their helpers.
 
 Run it from the repository root, then open http://127.0.0.1:5000/ ::
 
@@ -11,7 +12,8 @@ under ``/_consent``.
 
 Settings come from the environment: ``COOKIEWARDEN_SECRET`` (the consent-cookie signing key)
 and ``COOKIEWARDEN_CONSENT_LOG`` (where choices are recorded, e.g. ``sqlite:///consent.db``;
-unset: not recorded).
+unset: not recorded). ``flask --app examples/flask_app.py cookiewarden audit`` audits the app
+against its policy.
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, render_template_string, request
 
-from cookiewarden import CookieWardenWSGI, Policy
+from cookiewarden.flask import CookieWardenFlask, get_consent
 
-POLICY = Policy.from_toml(Path(__file__).with_name("policy.toml"))
 # !!! DEVELOPMENT ONLY !!! Anyone who knows this key can forge any visitor's consent.
 # Set COOKIEWARDEN_SECRET to a long random string (`python -c "import secrets;
 # print(secrets.token_urlsafe(32))"`) everywhere but on your own machine.
@@ -40,14 +39,15 @@ PAGE = """<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>cookiewarden + Flask</title>
-  <script src="/_consent/banner.js" defer></script>
+  {{ cookiewarden_head() }}
 </head>
 <body>
   <h1>cookiewarden + Flask</h1>
   <p>This page sets <code>sessionid</code>, <code>_ga</code>, <code>lang</code> and
   <code>ads_id</code>; only the ones your consent allows reach your browser.
   See <a href="/whoami">what the app sees</a>.</p>
-  <button data-cookiewarden-open>Cookie settings</button>
+  <p>Analytics: {{ "allowed" if consent.performance else "not allowed" }}.</p>
+  {{ cookiewarden_open("Cookie settings") }}
   <script type="text/plain" data-cookiewarden-category="performance">
     window.analyticsLoaded = true;
   </script>
@@ -62,7 +62,7 @@ pages = Blueprint("pages", __name__)
 def home() -> Response:
     """Set one cookie per category; the middleware decides which ones leave."""
     secure = request.scheme == "https"
-    response = Response(PAGE, mimetype="text/html")
+    response = Response(render_template_string(PAGE), mimetype="text/html")
     response.set_cookie(
         "sessionid", secrets.token_urlsafe(16), httponly=True, secure=secure, samesite="Lax"
     )
@@ -78,8 +78,8 @@ def home() -> Response:
 
 @pages.get("/whoami")
 def whoami() -> Response:
-    """The consent cookiewarden put in the WSGI environ, and the cookies the app received."""
-    consent = request.environ["cookiewarden.consent"]
+    """The consent cookiewarden handed to the app, and the cookies the app received."""
+    consent = get_consent()
     return jsonify(
         granted=sorted(consent.granted),
         decided=consent.decided,
@@ -87,24 +87,16 @@ def whoami() -> Response:
     )
 
 
-def create_app(
-    *,
-    policy: Policy = POLICY,
-    secret_keys: Sequence[str] = (SECRET,),
-    consent_log: str | None = CONSENT_LOG,
-    **options: Any,
-) -> Flask:
-    """Build the app; ``options`` go to :class:`~cookiewarden.CookieWardenWSGI` (tests fix the
-    clock)."""
+def create_app(**settings: Any) -> Flask:
+    """Build the app; ``settings`` (``policy=``, ``clock=``...) override its
+    ``COOKIEWARDEN_*`` config (tests fix the clock)."""
     app = Flask(__name__)
     app.register_blueprint(pages)
-    app.wsgi_app = CookieWardenWSGI(  # type: ignore[method-assign]
-        app.wsgi_app,
-        policy=policy,
-        secret_keys=list(secret_keys),
-        consent_log=consent_log,
-        **options,
-    )
+    app.config["COOKIEWARDEN_POLICY"] = "policy.toml"  # beside this file: app.root_path
+    app.config["COOKIEWARDEN_SECRET_KEYS"] = [SECRET]
+    app.config["COOKIEWARDEN_CONSENT_LOG"] = CONSENT_LOG
+    app.config.update({f"COOKIEWARDEN_{key.upper()}": value for key, value in settings.items()})
+    CookieWardenFlask(app)
     return app
 
 

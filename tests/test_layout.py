@@ -13,7 +13,10 @@ subpackage and anything below it, never above):
 ``web``     the consent API, the declaration, the page assets
 ``adapters``  ASGI, WSGI, the banner injection: bytes in, bytes out
 ``metrics`` the operators' counters (public)
-``tools``, ``integrations``  the command line; Django, Flask, FastAPI homes
+``tools``   the command line
+``configuration``, ``templating``  what every framework home shares: settings read into the
+            middleware's arguments, the consent and tags a template sees
+``django``, ``flask``, ``fastapi``  the framework homes (they run the command line too)
 ==========  ============================================================================
 """
 
@@ -41,15 +44,29 @@ LAYERS = {
     "adapters": 5,
     "metrics": 6,
     "tools": 7,
-    "django": 7,
-    "flask": 7,
-    "fastapi": 7,
-    "__init__": 8,
-    "__main__": 8,
+    "configuration": 7,
+    "templating": 7,
+    "django": 8,
+    "flask": 8,
+    "fastapi": 8,
+    "__init__": 9,
+    "__main__": 9,
 }
-#: The parts that must never import a web framework or a server (the sans-I/O core and the
-#: adapters, which speak plain ASGI and WSGI).
-CORE = frozenset({"errors", "rules", "records", "engine", "web", "adapters", "metrics"})
+#: The parts that must never import a web framework or a server (the sans-I/O core, the
+#: adapters, which speak plain ASGI and WSGI, and what the framework homes share).
+CORE = frozenset(
+    {
+        "errors",
+        "rules",
+        "records",
+        "engine",
+        "web",
+        "adapters",
+        "metrics",
+        "configuration",
+        "templating",
+    }
+)
 FRAMEWORKS = frozenset({"starlette", "fastapi", "flask", "werkzeug", "django", "uvicorn"})
 MAX_LINES = 400
 

@@ -4,44 +4,20 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from cookiewarden.django import get_consent
 
 DAY = 24 * 3600
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>cookiewarden + Django</title>
-  <script src="/_consent/banner.js" defer></script>
-</head>
-<body>
-  <h1>cookiewarden + Django</h1>
-  <p>This page sets <code>sessionid</code>, <code>_ga</code>, <code>lang</code> and
-  <code>ads_id</code>; only the ones your consent allows reach your browser.
-  See <a href="/whoami">what the app sees</a>.</p>
-  <button data-cookiewarden-open>Cookie settings</button>
-  <script type="text/plain" data-cookiewarden-category="performance">
-    window.analyticsLoaded = true;
-  </script>
-</body>
-</html>
-"""
-
-
-def consent_of(request: HttpRequest) -> Any:
-    """The visitor's consent: ASGI puts it in ``scope["state"]``, WSGI in the environ."""
-    scope = getattr(request, "scope", None)
-    if scope is not None:
-        return scope["state"]["consent"]
-    return request.META["cookiewarden.consent"]
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Set one cookie per category; the middleware decides which ones leave."""
+    """Set one cookie per category; the middleware decides which ones leave. The page
+    (``templates/home.html``) carries cookiewarden's tags and reads the consent."""
     secure = request.is_secure()
-    response = HttpResponse(PAGE)
+    response = render(request, "home.html")
     response.set_cookie(
         "sessionid", secrets.token_urlsafe(16), httponly=True, secure=secure, samesite="Lax"
     )
@@ -56,8 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def whoami(request: HttpRequest) -> JsonResponse:
-    """The consent cookiewarden handed to the app, and the cookies the app received."""
-    consent = consent_of(request)
+    """The consent cookiewarden handed to the app (under ASGI or WSGI), and the cookies the
+    app received."""
+    consent = get_consent(request)
     return JsonResponse(
         {
             "granted": sorted(consent.granted),

@@ -25,6 +25,7 @@ import http.cookiejar
 import io
 import json
 import logging
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,12 @@ PAGE_COOKIES = {
 BANNER_TAG = '<script src="/_consent/banner.js" defer></script>'
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "policy.toml"
+
+
+def names_option(error: ConfigurationError, option: str) -> bool:
+    """Whether ``error`` names ``option``: as the middleware spells it, or as a framework's
+    settings do (Flask's ``COOKIEWARDEN_CONSENT_SOURCES``)."""
+    return error.option in (option, "COOKIEWARDEN_" + option.upper())
 
 
 def deletion(name: str) -> str:
@@ -540,7 +547,7 @@ class AdapterContract:
         assert BANNER_TAG in page
         assert '<script type="text/plain" data-cookiewarden-category="performance">' in page
         assert "window.analyticsLoaded = true;" in page
-        assert "<button data-cookiewarden-open>Cookie settings</button>" in page
+        assert re.search(r"<button [^>]*data-cookiewarden-open[^>]*>Cookie settings</button>", page)
 
     def test_performance_consent_lets_ga_leave_capped_to_a_year(self) -> None:
         response = self.request("GET", "/", cookie=self.consent(["performance"]))
@@ -1034,7 +1041,7 @@ class AdapterContract:
         policy = self.policy_with(root_domain="example.com")
         with pytest.raises(ConfigurationError) as info:
             self.request("GET", "/", consent_cookie_domain=domain, policy=policy)
-        assert info.value.option == "consent_cookie_domain"
+        assert names_option(info.value, "consent_cookie_domain")
 
     def test_a_refusal_is_kept_for_consent_max_age_refused(self) -> None:
         policy = self.policy_with(consent_max_age_refused="30d")
@@ -1120,4 +1127,4 @@ class AdapterContract:
         for sources in (["cookieconsent"], ["cookiewarden", "onetrust"], "cookiewarden"):
             with pytest.raises(ConfigurationError) as info:
                 self.request("GET", "/", consent_sources=sources)
-            assert info.value.option == "consent_sources"
+            assert names_option(info.value, "consent_sources")

@@ -59,7 +59,7 @@ def test_the_projects_asgi_application_works_as_shipped(mint: Any) -> None:
 
     client = asgi_httpx_client(application)
     assert client("GET", "/", headers=[], body=b"").names() == ["sessionid"]
-    key = settings.COOKIEWARDEN_SECRET_KEYS[-1]
+    key = settings.COOKIEWARDEN["SECRET_KEYS"][-1]
     cookie = "cw_consent=" + mint(["performance"], key=key, issued_at=time.time())
     page = client("GET", "/", headers=[("cookie", cookie)], body=b"")
     assert page.names() == ["sessionid", "_ga"]
