@@ -78,6 +78,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from test_conformance import CORPUS, REQUEST_URL, _load_cases, _missing, default_path
 
 from cookiewarden import Policy
 from cookiewarden.engine.core import Engine
@@ -85,7 +86,6 @@ from cookiewarden.rules.consent import Consent
 from cookiewarden.rules.decide import decide
 from cookiewarden.rules.decision import Action, Decision, Reason, RequestFacts
 from cookiewarden.rules.domains import request_host
-from test_conformance import CORPUS, REQUEST_URL, _load_cases, _missing, default_path
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, CDPSession, Page
