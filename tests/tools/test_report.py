@@ -2,10 +2,10 @@
 of the installed console script, on SQLite stores made by ``consent_choices.py``.
 
 The numbers are checked against the hand-built store (``consent_choices.hand_built``, worked
-out in ``tests/records/test_report.py``); the text against 80 columns; the HTML for
+out in ``tests/records/test_records_report.py``); the text against 80 columns; the HTML for
 self-containment and, in Debian's Chromium, for charts that draw with no console error and no
 request leaving the file. The PostgreSQL store's report is tested beside its server, in
-``tests/records/test_report.py``.
+``tests/records/test_records_report.py``.
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ def test_text_report_of_the_hand_built_store(hand_db: Path) -> None:
         "Customise 3 37.5%",
         "GPC 1 12.5%",
         "Withdraw 1 12.5%",
-        "Accepted by visitors Accepted Of Share",
+        "Visitors who accepted each category, by their latest choice",
+        "Category Accepted Visitors Share",
         "functionality 3 5 60.0%",
         "performance 2 5 40.0%",
         "targeting 2 5 40.0%",

@@ -134,13 +134,13 @@ def _choices(counts: ChoiceCounts) -> list[str]:
 def _categories(shares: Sequence[CategoryShare]) -> list[str]:
     optional = [s for s in shares if not s.necessary]
     necessary = ", ".join(s.category for s in shares if s.necessary) or "none"
-    lines: list[str] = []
+    lines = ["  Visitors who accepted each category, by their latest choice"]
     if optional:
         rows = [[_clip(s.category, 30), f"{s.accepted:,}", f"{s.visitors:,}"] for s in optional]
         for row, share in zip(rows, optional, strict=True):
             row.append(percent(share.accepted, share.visitors))
         lines += _table(
-            ["Accepted by visitors", "Accepted", "Of", "Share"],
+            ["Category", "Accepted", "Visitors", "Share"],
             rows,
             [round(1000 * s.share) for s in optional],
             1000,

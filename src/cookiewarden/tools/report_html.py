@@ -231,7 +231,7 @@ def _categories_table(shares: Sequence[CategoryShare], caption: str) -> str:
     )
     table = (
         f"<table><caption>{escape(caption)}</caption><thead><tr><th scope=col>Category</th>"
-        "<th scope=col>Accepted</th><th scope=col>Of visitors</th><th scope=col>Share</th>"
+        "<th scope=col>Accepted</th><th scope=col>Visitors</th><th scope=col>Share</th>"
         f"<td aria-hidden=true></td></tr></thead><tbody>{rows}</tbody></table>"
         if optional
         else ""
@@ -307,7 +307,7 @@ def render_html(report: ConsentReport, *, source: str, since_text: str, now: flo
             _days_table(report.days, "Choices per day, every version"),
             '<div class="pair">',
             _choices_table(total, "Choices, every version"),
-            _categories_table(report.categories, "Visitors who accepted, by latest choice"),
+            _categories_table(report.categories, "Visitors who accepted, every version"),
             "</div></section>",
         ]
     for n, version in enumerate(report.versions):
@@ -319,19 +319,30 @@ def render_html(report: ConsentReport, *, source: str, since_text: str, now: flo
             f" visitors, {utc(version.first_at)} to {utc(version.last_at)}</p>",
             '<div class="pair">',
             _choices_table(version.choices, f"Choices, version {version.policy_version}"),
-            _categories_table(version.categories, "Visitors who accepted, by latest choice"),
+            _categories_table(
+                version.categories, f"Visitors who accepted, version {version.policy_version}"
+            ),
             "</div><h3>Choices per day, by kind</h3>",
             _chart(key, f"Choices per day (UTC) under version {version.policy_version}"),
             _days_table(version.days, f"Choices per day, version {version.policy_version}"),
             "</section>",
         ]
     rules = "".join(f"<li>{escape(rule)}</li>" for rule in RULES)
+    credit = (
+        f'<p class="note">Charts drawn by uPlot {UPLOT_VERSION} (MIT), inlined in this file.</p>'
+        if charts
+        else ""
+    )
     body.append(
         '<section aria-labelledby="rules"><h2 id="rules">How this report counts</h2>'
-        f'<ul>{rules}</ul><p class="note">Charts drawn by uPlot {UPLOT_VERSION} (MIT),'
-        " inlined in this file.</p></section>"
+        f"<ul>{rules}</ul>{credit}</section>"
     )
     payload = json.dumps({"charts": charts}, separators=(",", ":")).replace("<", "\\u003c")
+    scripts = [
+        f'<script type="application/json" id="cw-report-data">{payload}</script>',
+        f"<script>{js}</script>",
+        f"<script>{_SCRIPT}</script>",
+    ]
     return "\n".join(
         [
             "<!doctype html>",
@@ -340,14 +351,12 @@ def render_html(report: ConsentReport, *, source: str, since_text: str, now: flo
             '<meta name="color-scheme" content="light dark">',
             f'<meta name="generator" content="cookiewarden {escape(__version__)}">',
             f"<title>Consent report: {escape(source)}</title>",
-            f"<style>{uplot_css}</style>",
+            f"<style>{uplot_css}</style>" if charts else "",
             f"<style>{_STYLE}</style>",
             "</head><body><main>",
             *body,
             "</main>",
-            f'<script type="application/json" id="cw-report-data">{payload}</script>',
-            f"<script>{js}</script>" if charts else "",
-            f"<script>{_SCRIPT}</script>" if charts else "",
+            *(scripts if charts else []),
             "</body></html>",
             "",
         ]
