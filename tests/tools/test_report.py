@@ -30,6 +30,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Route,
+    expect,
     sync_playwright,
 )
 
@@ -492,6 +493,25 @@ def test_the_charts_draw_in_chromium(
         }"""
     )
     assert drawn is True
+    assert problems == []
+
+
+@pytest.mark.browser
+@in_chromium
+def test_the_legend_shows_each_kinds_own_count_not_the_stack(
+    open_page: Callable[..., tuple[Page, list[str]]], hand_html: Path
+) -> None:
+    page, problems = open_page(hand_html)
+    page.wait_for_function("document.querySelectorAll('.chart canvas').length === 3")
+    # Version 2026-11-01's chart spans 11-01 to 11-04 plus half a day each side: 11-01 is at
+    # an eighth of the width. Its bar stacks 3 choices; the legend says 1, 1, 1, 0, 0.
+    over = page.locator("[data-chart=v0] .u-over")
+    over.scroll_into_view_if_needed()
+    box = over.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 8, box["y"] + box["height"] / 2)
+    values = page.locator("[data-chart=v0] .u-legend .u-value")
+    expect(values).to_have_text(["2026-11-01", "1", "1", "1", "0", "0"])
     assert problems == []
 
 
