@@ -34,7 +34,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
@@ -219,20 +219,30 @@ def collect(execute: Execute, queries: ReportQueries, *, since: float, where: st
         days[version][int(day)][choice] = int(count)
     shares: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     overall: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    visitors: Counter[str | None] = Counter()  # per version; None: in the whole window
     for version, latest, category, accepted, refused in execute(queries.categories, params):
+        if category is None:  # the visitors whose latest choice this is
+            visitors[version] += int(accepted)
+            visitors[None] += int(accepted) if latest else 0
+            continue
         for counts in (shares[version][category], *([overall[category]] if latest else [])):
             counts[0] += int(accepted)
             counts[1] += int(refused)
     versions = [
         _version(
-            version, int(visitors), (first_at, last_at), days[version], shares[version], refusable
+            version,
+            visitors[version],
+            (first_at, last_at),
+            days[version],
+            shares[version],
+            refusable,
         )
-        for version, visitors, first_at, last_at in execute(queries.versions, params)
+        for version, first_at, last_at in execute(queries.versions, params)
     ]
     versions.sort(key=lambda v: (v.last_at, v.policy_version), reverse=True)
     return ConsentReport(
         since=float(since),
-        visitors=int(execute(queries.visitors, params)[0][0]),
+        visitors=visitors[None],
         versions=tuple(versions),
         categories=_shares(overall.items(), refusable.__contains__),
     )

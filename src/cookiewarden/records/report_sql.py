@@ -47,16 +47,15 @@ class ReportQueries:
 
     #: ``(exists,)``: 1 when the records table exists.
     has_table: str
-    #: ``(policy_version, visitors, first_at, last_at)``, one row per version.
+    #: ``(policy_version, first_at, last_at)``, one row per version.
     versions: str
-    #: ``(visitors,)``: distinct consent ids in the window, whatever the version.
-    visitors: str
     #: ``(category,)``: the categories some record in the window refuses (the optional ones).
     refusable: str
     #: ``(policy_version, day, choice, count)``: choices per UTC day number (Unix days).
     days: str
     #: ``(policy_version, overall, category, accepted, refused)``: each visitor's latest choice
-    #: per version; ``overall`` is 1 where that choice is also their latest in the window.
+    #: per version; ``overall`` is 1 where that choice is also their latest in the window. The
+    #: rows whose category is NULL count those visitors (in ``accepted``).
     categories: str
 
 
@@ -91,10 +90,9 @@ def _queries(d: _Dialect) -> ReportQueries:
     return ReportQueries(
         has_table=d.has_table,
         versions=(
-            "SELECT policy_version, count(DISTINCT consent_id), min(recorded_at),"
-            f" max(recorded_at) {window} GROUP BY policy_version"
+            f"SELECT policy_version, min(recorded_at), max(recorded_at) {window}"
+            " GROUP BY policy_version"
         ),
-        visitors=f"SELECT count(DISTINCT consent_id) {window}",
         refusable=refusable,
         days=(
             f"WITH refusable AS MATERIALIZED ({refusable})"
@@ -108,7 +106,9 @@ def _queries(d: _Dialect) -> ReportQueries:
             f" FROM (SELECT r.policy_version, {overall} AS overall, g.value AS category,"
             f" 1 AS accepted FROM ranked AS r, {_each(d, 'r.granted', 'g')} WHERE r.rv = 1"
             f" UNION ALL SELECT r.policy_version, {overall}, f.value, 0"
-            f" FROM ranked AS r, {_each(d, 'r.refused', 'f')} WHERE r.rv = 1) AS picks"
+            f" FROM ranked AS r, {_each(d, 'r.refused', 'f')} WHERE r.rv = 1"
+            f" UNION ALL SELECT r.policy_version, {overall}, NULL, 1 FROM ranked AS r"
+            " WHERE r.rv = 1) AS picks"
             " GROUP BY policy_version, overall, category"
         ),
     )
