@@ -1,6 +1,6 @@
 """The consent report's queries, in the SQL of each store: aggregates computed by the database.
 
-Contract: :data:`SQLITE` and :data:`POSTGRES` are a :class:`ReportQueries` each, the same five
+Contract: :data:`SQLITE` and :data:`POSTGRES` are a :class:`ReportQueries` each, the same
 queries in two dialects (SQLite keeps categories as JSON text and reads them with
 ``json_each``; PostgreSQL keeps ``text[]`` and reads them with ``unnest``). Each query takes
 one named parameter, ``since`` (Unix seconds), and returns a few rows per policy version, per
