@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from postgres_server import PostgresServer, find_bin_dir, free_port
+from postgres_server import PostgresServer, free_port
 
 from cookiewarden.errors import ConfigurationError, CookieWardenError
 from cookiewarden.records.record import TABLE, ConsentRecord, RecordError, subject_hash
@@ -473,23 +472,6 @@ class TestSQLiteSink(RecordSinkContract):
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A throw-away PostgreSQL server for the whole session."""
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        reason = "no PostgreSQL server binaries (initdb, pg_ctl); run .ci/postgres.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
-    server = PostgresServer(bin_dir)
-    try:
-        server.init()
-        yield server
-    finally:
-        server.destroy()
 
 
 def _admin(server: PostgresServer, *statements: str) -> list[tuple[Any, ...]]:

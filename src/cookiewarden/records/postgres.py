@@ -17,6 +17,7 @@ Rules:
 4. Values reach the database through query parameters only; SQL text is constant.
 5. The table and its indexes are created on first use (and by :meth:`PostgresSink.migrate`),
    under an advisory lock so that several servers starting at once do not race.
+   :meth:`PostgresSink.report` only reads: it creates nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from ..errors import ConfigurationError
 from .outbox import Outbox
 from .record import COLUMNS, TABLE, ConsentRecord
+from .report import ConsentReport, collect
+from .report_sql import POSTGRES
 
 if TYPE_CHECKING:
     import psycopg
@@ -342,6 +345,32 @@ class PostgresSink:
                 return
             query = f"SELECT {COLUMNS} FROM {TABLE} WHERE (recorded_at, record_id) > (%s, %s)"
             params = (rows[-1][2], rows[-1][0])
+
+    def report(self, since: float = 0.0) -> ConsentReport:
+        """Aggregate the records with ``recorded_at >= since`` into a :class:`ConsentReport`.
+
+        The database does the counting (:mod:`~cookiewarden.records.report_sql`), in one
+        read-only ``REPEATABLE READ`` transaction: memory stays small whatever the number of
+        records. Records still queued in memory during an outage are not counted.
+
+        :raises psycopg.OperationalError: when the database cannot be reached.
+        :raises CookieWardenError: when the database has no consent records table.
+
+        >>> sink = PostgresSink("postgresql://consent@db.internal/site")  # doctest: +SKIP
+        >>> sink.report(since=time.time() - 30 * 86400).choices.accept_all  # doctest: +SKIP
+        """
+
+        def work(conn: psycopg.Connection[Any]) -> ConsentReport:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                return collect(
+                    lambda sql, params: conn.execute(sql, params).fetchall(),
+                    POSTGRES,
+                    since=since,
+                    where=_redact(self._url),
+                )
+
+        return self._retrying(work, patient=True)
 
     # -- closing --------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Where consent records are kept: the sink interface, and the factory that opens a sink.
 
-Contract: :class:`RecordSink` is what the engine writes to and the ``records`` command reads
-from; :func:`open_sink` turns the ``consent_log`` option into a sink; :func:`awrite` writes
-from async code.
+Contract: :class:`RecordSink` is what the engine writes to and the ``records`` and ``report``
+commands read from; :func:`open_sink` turns the ``consent_log`` option into a sink;
+:func:`awrite` writes from async code.
 
 Rules:
 1. :meth:`RecordSink.write` is synchronous and durable: it returns once the record is
@@ -22,6 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from ..errors import ConfigurationError
 from .record import ConsentRecord
+from .report import ConsentReport
 from .sqlite import SQLiteSink
 
 __all__ = ["RecordSink", "awrite", "open_sink"]
@@ -42,6 +43,12 @@ class RecordSink(Protocol):
 
     def since(self, when: float) -> Iterator[ConsentRecord]:
         """Yield every record with ``recorded_at >= when``, oldest first."""
+
+    def report(self, since: float = 0.0) -> ConsentReport:
+        """Aggregate the records with ``recorded_at >= since`` in the store itself (never one
+        record at a time in Python) into a :class:`~cookiewarden.records.report.ConsentReport`;
+        read-only. Only ``cookiewarden report`` calls it: the middleware needs the other four
+        methods alone."""
 
     def close(self) -> None:
         """Release the sink's resources; it cannot be used afterwards."""

@@ -7,6 +7,8 @@ Rules:
    (``ON CONFLICT DO NOTHING``), so a retried write never stores it twice.
 3. Values reach the database through query parameters only; SQL text is constant. Categories
    are stored as JSON arrays.
+4. :meth:`SQLiteSink.report` never writes: it reads through its own read-only connection (a
+   file that does not exist is not created), in one transaction, so that writers go on.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from collections.abc import Iterator
 from os import PathLike, fspath
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import CookieWardenError
 from .record import COLUMNS, TABLE, ConsentRecord
+from .report import ConsentReport, collect
+from .report_sql import SQLITE
 
 __all__ = ["SQLiteSink"]
 
@@ -38,6 +43,22 @@ def _row(values: tuple[Any, ...]) -> ConsentRecord:
         subject_hash=subject,
         record_id=record_id,
     )
+
+
+def _report(conn: sqlite3.Connection, since: float, where: str) -> ConsentReport:
+    # Sorts (the latest choice of each visitor) stay in memory up to 16 MiB, then spill to
+    # temporary files: a hundred thousand records sort in memory, a million on disk.
+    conn.execute("PRAGMA cache_size = -16384")
+    conn.execute("BEGIN")  # one snapshot for every query (WAL: writers are not blocked)
+    try:
+        return collect(
+            lambda sql, params: conn.execute(sql, params).fetchall(),
+            SQLITE,
+            since=since,
+            where=where,
+        )
+    finally:
+        conn.execute("ROLLBACK")
 
 
 class SQLiteSink:
@@ -198,6 +219,34 @@ class SQLiteSink:
                     )
                     .fetchall()
                 )
+
+    def report(self, since: float = 0.0) -> ConsentReport:
+        """Aggregate the records with ``recorded_at >= since`` into a :class:`ConsentReport`.
+
+        The database does the counting (:mod:`~cookiewarden.records.report_sql`): memory stays
+        small whatever the number of records. A file is read through a read-only connection of
+        its own, in one transaction, so the sink's writers are not held up and nothing is
+        created; ``":memory:"`` is read through the sink's connection.
+
+        :raises sqlite3.Error: when the file cannot be opened or read (a missing file too).
+        :raises CookieWardenError: when the file has no consent records table.
+
+        >>> with SQLiteSink("consent.db") as sink:  # doctest: +SKIP
+        ...     print(sink.report(since=time.time() - 30 * 86400).choices.accept_all)
+        """
+        if self.path == ":memory:":
+            with self._lock:
+                return _report(self._connection(), since, self.path)
+        conn = sqlite3.connect(
+            f"file:{quote(self.path)}?mode=ro",
+            uri=True,
+            timeout=self._busy_timeout,
+            isolation_level=None,
+        )
+        try:
+            return _report(conn, since, self.path)
+        finally:
+            conn.close()
 
     def close(self) -> None:
         """Close the connection (idempotent); later calls raise :class:`CookieWardenError`."""

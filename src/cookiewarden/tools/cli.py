@@ -10,6 +10,7 @@ Contract::
     cookiewarden check POLICY
     cookiewarden keygen
     cookiewarden records URL (--consent-id ID | --since DATE) [--format jsonl|csv]
+    cookiewarden report --records URL [--since 30d|DATE] [--format text|html] [--output FILE]
     cookiewarden migrate URL
 
 This module parses arguments and dispatches, one ``cmd_*`` function per subcommand
@@ -24,7 +25,8 @@ Rules:
 2. Exit codes: 0 success; 2 usage errors (argparse). ``audit`` exits 1 when the app sets a
    cookie the policy does not declare or must rewrite or drop for a visitor who accepted
    everything (lifetime cap, session, domain, prefix), and 2 when it cannot audit at all.
-   Every other command exits 1 on an error (``check``: the policy is invalid).
+   ``report`` exits 2 when it cannot report (a missing database, a bad ``--since``). Every
+   other command exits 1 on an error (``check``: the policy is invalid).
 3. ``audit`` never runs the middleware: see :mod:`cookiewarden.tools.audit`.
 4. Results go to stdout, progress and notes to stderr, so output can be piped.
 5. Frameworks are imported only by the subcommand that needs them (``demo``: Starlette and
@@ -40,7 +42,8 @@ from collections.abc import Sequence
 
 from ..errors import CookieWardenError, PolicyError
 from .commands import Fail, cmd_audit, cmd_check, cmd_declare, cmd_demo, cmd_keygen
-from .records_commands import cmd_migrate, cmd_records
+from .records_commands import cmd_migrate, cmd_records, cmd_report
+from .report import RULES
 
 __all__ = ["main"]
 
@@ -105,6 +108,30 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--since", metavar="DATE", help="every record since an ISO-8601 date")
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     p.set_defaults(handler=cmd_records, error_code=1)
+
+    p = sub.add_parser(
+        "report",
+        help="report what visitors chose: per day, per policy version, per category",
+        description="Count the proof-of-consent records since a time, in the database itself:"
+        " choices per UTC day and per policy version, the share of visitors who accepted each"
+        " category, and how many chose Accept all, Reject all, Customise, GPC or Withdraw.",
+        epilog="How it counts: " + " ".join(RULES),
+    )
+    p.add_argument(
+        "--records",
+        metavar="URL",
+        required=True,
+        help="sqlite:///file.db, a file path, or postgresql://",
+    )
+    p.add_argument(
+        "--since",
+        metavar="WHEN",
+        default="30d",
+        help="a duration back from now (30d, 12h, 1y) or an ISO-8601 date (default: 30d)",
+    )
+    p.add_argument("--format", choices=("text", "html"), default="text")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    p.set_defaults(handler=cmd_report, error_code=2)
 
     p = sub.add_parser("migrate", help="create the consent-records table")
     p.add_argument("url", metavar="URL", help="sqlite:///file.db, a file path, or postgresql://")

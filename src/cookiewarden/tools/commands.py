@@ -36,7 +36,15 @@ from .audit.report import render_json, render_text
 from .audit.run import run_audit
 from .audit.target import load_target
 
-__all__ = ["Fail", "cmd_audit", "cmd_check", "cmd_declare", "cmd_demo", "cmd_keygen"]
+__all__ = [
+    "Fail",
+    "cmd_audit",
+    "cmd_check",
+    "cmd_declare",
+    "cmd_demo",
+    "cmd_keygen",
+    "write_output",
+]
 
 
 class Fail(Exception):
@@ -50,7 +58,11 @@ def _load_policy(path: str) -> Policy:
     return Policy.from_toml(path)
 
 
-def _write(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None) -> None:
+    """Write ``text`` to the file ``output``, or to stdout when it is ``None`` or ``"-"``.
+
+    :raises Fail: naming the file, when it cannot be written.
+    """
     if output is None or output == "-":
         sys.stdout.write(text)
         return
@@ -76,7 +88,7 @@ def cmd_declare(args: argparse.Namespace) -> int:
         text = render_html(policy, full=args.full, consent_path=args.consent_path)
     else:
         text = render_markdown(policy, full=args.full, consent_path=args.consent_path)
-    _write(text, args.output)
+    write_output(text, args.output)
     return 0
 
 

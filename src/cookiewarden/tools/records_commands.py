@@ -1,32 +1,40 @@
-"""The ``cookiewarden records`` and ``cookiewarden migrate`` subcommands: proof-of-consent records
-exported from, and the table created in, a SQLite file or a PostgreSQL database.
+"""The ``cookiewarden records``, ``report`` and ``migrate`` subcommands: proof-of-consent records
+exported from, reported on, and the table created in, a SQLite file or a PostgreSQL database.
 
 Rules:
 1. A database error is one line (:class:`~cookiewarden.tools.commands.Fail`), completed by what
    the driver logged, never a traceback.
-2. ``records`` never creates a SQLite file: a missing file is an error. ``migrate`` creates it.
+2. ``records`` and ``report`` never create a SQLite file: a missing file is an error.
+   ``migrate`` creates it.
 3. Records go to stdout, oldest first, as JSON lines or CSV (a header row before the first
    record; the date also in UTC, ISO-8601).
+4. ``report --since`` takes a duration back from now (``30d``, the policy file's syntax) or an
+   ISO-8601 date or time (UTC unless it says otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CookieWardenError
+from ..errors import CookieWardenError, PolicyError
+from ..rules.durations import parse_duration
 from .audit.failure import LogCapture, capture_logs
-from .commands import Fail
+from .commands import Fail, write_output
+from .report import render_text
+from .report_html import render_html
 
 if TYPE_CHECKING:
     from ..records.sink import RecordSink
 
-__all__ = ["cmd_migrate", "cmd_records"]
+__all__ = ["cmd_migrate", "cmd_records", "cmd_report", "parse_since"]
 
 # -- records, migrate ---------------------------------------------------------------------------
 
@@ -65,10 +73,39 @@ def _parse_date(text: str) -> float:
     return when.timestamp()
 
 
-def _db_error(exc: Exception, capture: LogCapture) -> Fail:
+def parse_since(text: str, *, now: float) -> float:
+    """The start of a report's window: an ISO-8601 date or time, or ``now`` less a duration.
+
+    A date is read first, so ``20261101`` is a date and ``3600`` a number of seconds.
+
+    :raises Fail: naming ``--since`` and the value, when it is neither.
+
+    >>> parse_since("30d", now=1_800_000_000) == 1_800_000_000 - 30 * 86400
+    True
+    >>> parse_since("2026-11-01", now=0)
+    1793491200.0
+    """
+    try:
+        return _parse_date(text)
+    except Fail:
+        pass
+    try:
+        return now - parse_duration(text, key="--since")
+    except PolicyError as exc:
+        if "positive" in exc.reason:
+            raise Fail(f"--since: {exc.reason}") from None
+    raise Fail(
+        f"--since: {text!r} is neither a duration (30d, 12h, 2w, 1y) nor an ISO-8601 date"
+        " (2026-11-01, 2026-11-01T12:00:00Z)"
+    )
+
+
+def _db_error(exc: Exception, capture: LogCapture, *, url: str | None = None) -> Fail:
     detail = " ".join(str(exc).split()) or type(exc).__name__
     if capture.last:
         detail += f" ({capture.last.splitlines()[0]})"
+    if url is not None:
+        return Fail(f"cannot read the consent records at {url}: {detail}")
     return Fail(f"consent-record database: {detail}")
 
 
@@ -108,6 +145,43 @@ def _export(args: argparse.Namespace, sink: RecordSink, since: float, capture: L
     finally:
         sink.close()
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``cookiewarden report``: the consent report of a store, as text or one HTML file."""
+    now = time.time()
+    since = parse_since(args.since, now=now)
+    source = _source(args.records)
+    sink = _open_sink(args.records, create=False)
+    with capture_logs() as capture:
+        try:
+            report = sink.report(since)
+        except (CookieWardenError, Fail):
+            raise
+        except Exception as exc:  # sqlite3.Error, psycopg errors: one line, never a traceback
+            raise _db_error(exc, capture, url=source) from None
+        finally:
+            sink.close()
+    if args.format == "html":
+        text = render_html(report, source=source, since_text=args.since, now=now)
+    else:
+        text = render_text(report, source=source, since_text=args.since, now=now)
+    write_output(text, args.output)
+    return 0
+
+
+def _source(url: str) -> str:
+    """The records URL as the report shows it: any password hidden.
+
+    >>> _source("postgresql://app:s3cret@db/site"), _source("host=db password=s3cret")
+    ('postgresql://app:***@db/site', 'host=db password=***')
+    """
+    url = re.sub(r"(password=)[^&\s]+", r"\1***", url)
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if sep and at and ":" in credentials:
+        return f"{scheme}://{credentials.partition(':')[0]}:***@{host}"
+    return url
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
