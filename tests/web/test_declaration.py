@@ -137,11 +137,13 @@ def test_html_is_an_accessible_page(example_policy: Policy) -> None:
     assert ("html", {"lang": "en"}) in tags
     assert [t for t, _ in tags].count("h1") == 1
     tables = [t for t, _ in tags].count("table")
-    assert tables == len(example_policy.categories)
+    # A table of cookies per category, and one of storage keys and one of hosts where declared.
+    with_storage = {r.category for r in example_policy.storage}
+    with_hosts = {r.category for r in example_policy.hosts}
+    assert tables == len(example_policy.categories) + len(with_storage) + len(with_hosts)
     assert [t for t, _ in tags].count("caption") == tables
-    assert sum(1 for t, a in tags if t == "th" and a.get("scope") == "row") == len(
-        example_policy.cookies
-    )
+    rows = len(example_policy.cookies) + len(example_policy.storage) + len(example_policy.hosts)
+    assert sum(1 for t, a in tags if t == "th" and a.get("scope") == "row") == rows
     assert any(t == "th" and a.get("scope") == "col" for t, a in tags)
     assert any("data-cookiewarden-open" in a for _, a in tags)
     assert ("script", {"src": "/_consent/banner.js", "defer": None}) in tags
@@ -266,3 +268,36 @@ def test_full_policy_says_how_long_a_refusal_is_kept_when_it_differs(
     )
     assert f"{sentence} 30 days." in render(shorter, full=True)
     assert json.loads(render_json(shorter))["consent_max_age_refused"] == 30 * 86400
+
+
+def test_storage_keys_and_hosts_are_declared_beside_their_categorys_cookies(
+    example_policy: Policy,
+) -> None:
+    md = render_markdown(example_policy)
+    performance = md[md.index("### Performance") : md.index("### Functionality")]
+    assert "Performance: data kept in your browser's storage" in performance
+    assert "| `_hj*` | Local storage | Hotjar | Analytics |" in performance
+    assert "Performance: other websites our pages load from or send to" in performance
+    assert "| `*.google-analytics.com` | Google Analytics | Analytics |" in performance
+    targeting = md[md.index("### Targeting") :]
+    assert "| `*.facebook.net` | Meta | Advertising |" in targeting
+    assert "| `theme` | Local or session storage |" in md
+    page = render_html(example_policy)
+    assert (
+        "<caption>Targeting or advertising: other websites our pages load from or send to" in page
+    )
+    data = json.loads(render_json(example_policy))
+    by_key = {c["key"]: c for c in data["categories"]}
+    assert by_key["performance"]["storage"] == [
+        {
+            "name": "_hj*",
+            "glob": True,
+            "area": "local",
+            "provider": "Hotjar",
+            "purpose": "Analytics",
+            "description": "Hotjar's visitor and session ids.",
+        }
+    ]
+    assert [h["host"] for h in by_key["targeting"]["hosts"]] == ["*.facebook.net"]
+    assert data["unknown_hosts"] == "allow"
+    assert by_key["necessary"]["storage"] == [] and by_key["necessary"]["hosts"] == []

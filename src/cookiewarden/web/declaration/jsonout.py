@@ -48,6 +48,7 @@ def render_json(policy: Policy, *, strings: Mapping[str, str] | None = None) -> 
         "consent_max_age": policy.consent_max_age,
         "consent_max_age_refused": policy.refusal_max_age,
         "unknown": policy.unknown,
+        "unknown_hosts": policy.unknown_hosts,
         "root_domain": policy.root_domain,
         "gpc_refuses": sorted(policy.gpc_refuses),
         "site": dict(policy.site),
@@ -61,6 +62,29 @@ def render_json(policy: Policy, *, strings: Mapping[str, str] | None = None) -> 
                     _rule_json(policy, rule, s)
                     for rule in policy.cookies
                     if rule.category == cat.key
+                ],
+                "storage": [
+                    {
+                        "name": r.name,
+                        "glob": r.is_glob,
+                        "area": r.area,
+                        "provider": r.provider,
+                        "purpose": r.purpose,
+                        "description": r.description,
+                    }
+                    for r in policy.storage
+                    if r.category == cat.key
+                ],
+                "hosts": [
+                    {
+                        "host": r.host,
+                        "glob": r.is_glob,
+                        "provider": r.provider,
+                        "purpose": r.purpose,
+                        "description": r.description,
+                    }
+                    for r in policy.hosts
+                    if r.category == cat.key
                 ],
             }
             for cat in policy.categories

@@ -8,7 +8,8 @@ draws these blocks; none of them decides what the page says.
 Rules:
 1. What a visitor reads matches what the middleware enforces: every declared cookie is listed
    (the consent cookie included), with its *effective* lifetime, the declared one cut by the
-   policy's ``max_age`` (:meth:`Policy.effective_lifetime`), and the cap itself is stated.
+   policy's ``max_age`` (:meth:`Policy.effective_lifetime`), and the cap itself is stated; every
+   declared storage key and third-party host is listed beside the cookies of its category.
 2. Text in the blocks is plain, never escaped or marked up: escaping is each format's job.
 """
 
@@ -156,6 +157,12 @@ def _cookie_rows(
 def _tables(policy: Policy, s: Mapping[str, str], level: int) -> Iterator[Block]:
     keys = ("col_name", "col_provider", "col_purpose", "col_description", "col_type", "col_expires")
     columns = tuple(s[k] for k in keys)
+    storage_columns = tuple(
+        s[k] for k in ("col_key", "col_area", "col_provider", "col_purpose", "col_description")
+    )
+    host_columns = tuple(
+        s[k] for k in ("col_host", "col_provider", "col_purpose", "col_description")
+    )
     for cat in policy.categories:
         yield Heading(level, cat.label)
         yield Para((s["always_on"] if cat.necessary else s["needs_consent"],))
@@ -164,7 +171,23 @@ def _tables(policy: Policy, s: Mapping[str, str], level: int) -> Iterator[Block]
             yield Table(s["table_caption"].format(label=cat.label), columns, rows)
         else:
             yield Para((s["no_cookies"],))
-    if any(rule.is_glob for rule in policy.cookies):
+        # Rule 1: storage keys and third-party hosts are declared like cookies, beside them.
+        stored = tuple(
+            (r.name, s[f"area_{r.area}"], r.provider, r.purpose, r.description)
+            for r in policy.storage
+            if r.category == cat.key
+        )
+        if stored:
+            yield Table(s["storage_caption"].format(label=cat.label), storage_columns, stored)
+        hosts = tuple(
+            (r.host, r.provider, r.purpose, r.description)
+            for r in policy.hosts
+            if r.category == cat.key
+        )
+        if hosts:
+            yield Table(s["hosts_caption"].format(label=cat.label), host_columns, hosts)
+    globbed = [r.is_glob for r in policy.cookies] + [r.is_glob for r in policy.storage]
+    if any(globbed) or any(r.is_glob for r in policy.hosts):
         yield Para((s["glob_note"],))
 
 

@@ -128,8 +128,17 @@ STRINGS: dict[str, str] = {
     "type_session": "Session",
     "type_persistent": "Persistent",
     "no_cookies": "No cookies of this category are in use.",
+    "storage_caption": "{label}: data kept in your browser's storage",
+    "col_key": "Key",
+    "col_area": "Where",
+    "area_local": "Local storage",
+    "area_session": "Session storage",
+    "area_any": "Local or session storage",
+    "hosts_caption": "{label}: other websites our pages load from or send to",
+    "col_host": "Website",
     "glob_note": (
-        "A * in a cookie name stands for any characters, so one row covers a family of cookies."
+        "A * in a cookie name, a storage key or a website stands for any characters, so one row "
+        "covers a family of them."
     ),
     # Changes and contact.
     "h_changes": "Changes to this policy",
