@@ -90,6 +90,7 @@ def test_check_summarises_a_valid_policy() -> None:
     assert re.search(r"targeting .*1 cookie .*refused by GPC", out)
     assert "max_age: 1 year" in out
     assert "note: _ga declares 2 years; max_age caps it at 1 year" in out
+    assert "declared storage keys: 2; third-party hosts: 2 (undeclared hosts: allow)" in out
 
 
 def test_check_names_the_keys_beyond_the_basics(tmp_path: Path) -> None:

@@ -108,6 +108,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{_plural(count, 'cookie'):<10} {status}{gpc}"
         )
     out.append(f"  declared cookies: {len(policy.cookies)} ({CONSENT_COOKIE} included)")
+    out.append(
+        f"  declared storage keys: {len(policy.storage)}; third-party hosts: {len(policy.hosts)}"
+        f" (undeclared hosts: {policy.unknown_hosts})"
+    )
     out.append(f"  max_age: {human_duration(policy.max_age)} (cap on non-necessary cookies)")
     out.append(f"  consent_max_age: {human_duration(policy.consent_max_age)}")
     if policy.refusal_max_age != policy.consent_max_age:
