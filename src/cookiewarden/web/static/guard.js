@@ -378,7 +378,9 @@ function update(j) { // a new choice (the consent API's answer): refusal and gra
 
 readState();
 sweep();
-new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach((n) => n.nodeType == 1 && activate(n))))
+// Elements added once the page is parsed; those the parser adds wait for DOMContentLoaded (an
+// iframe given its src while the parser inserts it stays blank in Chromium).
+new MutationObserver((ms) => D.readyState != "loading" && ms.forEach((m) => m.addedNodes.forEach((n) => n.nodeType == 1 && activate(n))))
   .observe(D.documentElement, { childList: true, subtree: true });
 D.readyState == "loading" ? D.addEventListener("DOMContentLoaded", () => activate()) : activate();
 W.addEventListener("pageshow", (e) => e.persisted && update());

@@ -1,0 +1,400 @@
+"""The page guard in real Chromium: a page that runs ordinary tag code, in every consent state.
+
+The page (:data:`TAG_PAGE`) loads ``/_consent/guard.js`` first in ``<head>``, then runs, un-gated,
+code shaped like real tags: a gtag-like snippet writing ``_ga`` for two years on the root domain,
+a pixel-like snippet writing ``_fbp`` for 400 days, an undeclared id cookie, ``localStorage`` and
+``sessionStorage`` writes of declared and undeclared keys, a script element inserted for a
+declared tracking host, an image pixel to one, a ``navigator.sendBeacon`` and a ``fetch`` to one;
+and it holds a ``data-category`` inline script (orestbida/cookieconsent's attribute), a
+``data-cookiewarden-category`` external script and iframe (an embed with its placeholder). The
+visitor is driven through the real banner.
+
+The site runs behind the real middleware under uvicorn on 127.0.0.1; Chromium maps every
+``*.test`` host there (``--host-resolver-rules``), so the page is ``www.cwshop.test`` (registrable
+domain ``cwshop.test``) and the trackers ``px.adnet.test`` (declared, targeting) and
+``stats.metrics.test`` (declared, performance) are other sites. What counts is what the browser
+keeps: its own jar (``context.cookies()``), both storage areas, the requests it made, and which
+gated scripts ran.
+
+Skipped only where ``chromium`` is missing and ``CI`` is not ``true``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from cookiewarden import CookieWarden, Policy
+
+CHROMIUM = shutil.which("chromium")
+IN_CI = os.environ.get("CI") == "true"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None and not IN_CI, reason="Debian's chromium is not installed"),
+]
+DAY = 86400
+HOST = "www.cwshop.test"
+PIXEL_HOST = "px.adnet.test"
+STATS_HOST = "stats.metrics.test"
+SECRET = "guard-test-secret-0123456789abcdef"
+
+POLICY = Policy.from_dict(
+    {
+        "version": "guard-1",
+        "max_age": "365d",
+        "root_domain": "cwshop.test",
+        "categories": {
+            "necessary": {"label": "Strictly necessary", "necessary": True},
+            "performance": {"label": "Performance"},
+            "functionality": {"label": "Functionality"},
+            "targeting": {"label": "Targeting"},
+        },
+        "cookies": [
+            {"name": "sessionid", "category": "necessary", "lifetime": "session"},
+            {"name": "_ga", "category": "performance", "lifetime": "2y", "domain": "cwshop.test"},
+            {"name": "_fbp", "category": "targeting", "lifetime": "90d"},
+            {"name": "lang", "category": "functionality", "lifetime": "30d"},
+        ],
+        "storage": [
+            {"name": "_hj*", "category": "performance", "area": "local"},
+            {"name": "cart", "category": "necessary"},
+            {"name": "theme", "category": "functionality", "area": "session"},
+        ],
+        "hosts": [
+            {"host": "*.adnet.test", "category": "targeting"},
+            {"host": STATS_HOST, "category": "performance"},
+        ],
+    }
+)
+
+TAG_PAGE = """<!doctype html>
+<html lang="en"><head>
+<meta charset="utf-8"><title>Shop</title>
+<script src="/_consent/guard.js"></script>
+<script>
+  window.ran = [];
+  window.thrown = [];
+  window.onerror = (m) => { thrown.push(String(m)); };
+  // gtag-like: _ga for two years on the root domain
+  document.cookie = "_ga=GA1.2.12345.67890; max-age=63072000; path=/; domain=.cwshop.test";
+  // pixel-like: _fbp for 400 days
+  document.cookie = "_fbp=fb.1.1700000000.123; expires=" +
+    new Date(Date.now() + 400 * 864e5).toUTCString() + "; path=/";
+  document.cookie = "uid=u-123; max-age=86400; path=/";           // undeclared
+  document.cookie = "sessionid=s-1; max-age=86400; path=/";       // declared session
+  document.cookie = "lang=it; max-age=31536000; path=/";          // functionality, 30 days
+  localStorage.setItem("_hjSession", "h1");                       // performance (local)
+  localStorage.cart = "3 items";                                  // necessary
+  localStorage["tracker_id"] = "t-9";                             // undeclared
+  sessionStorage.setItem("theme", "dark");                        // functionality (session)
+  const s = document.createElement("script");                     // targeting host
+  s.src = "http://px.adnet.test:PORT/tag.js";
+  document.head.append(s);
+  new Image().src = "http://px.adnet.test:PORT/px.gif?ev=PageView";
+  try { navigator.sendBeacon("http://stats.metrics.test:PORT/collect", "x"); }
+  catch (e) { thrown.push(String(e)); }
+  fetch("http://stats.metrics.test:PORT/hit").catch(() => {});
+</script>
+<script type="text/plain" data-category="performance">window.ran.push("analytics-inline");</script>
+<script type="text/plain" data-cookiewarden-category="targeting"
+  data-src="http://px.adnet.test:PORT/ads.js"></script>
+</head><body>
+<h1>Shop</h1>
+<button type="button" data-cookiewarden-open>Cookie settings</button>
+<iframe data-cookiewarden-category="functionality" data-src="/embed" title="video"></iframe>
+<script src="/_consent/banner.js" defer></script>
+</body></html>
+"""
+TRACKER_JS = "window.ran.push(document.currentScript.src.split('/').pop());"
+
+
+@dataclass
+class Site:
+    """The shop and the trackers, and every request that reached them."""
+
+    url: str
+    port: int
+    hits: list[str] = field(default_factory=list)
+
+
+def _app(port_box: list[int], hits: list[str], **options: Any) -> Any:
+    def page(request: Request) -> Response:
+        hits.append(f"{request.url.hostname}{request.url.path}")
+        host = request.url.hostname or ""
+        if host.endswith("adnet.test") or host.endswith("metrics.test"):
+            if request.url.path.endswith(".js"):
+                return Response(TRACKER_JS, media_type="text/javascript")
+            return PlainTextResponse("ok")
+        if request.url.path == "/embed":
+            return HTMLResponse("<p>video</p>")
+        return HTMLResponse(TAG_PAGE.replace("PORT", str(port_box[0])))
+
+    inner = Starlette(routes=[Route("/{path:path}", page, methods=["GET", "POST"])])
+    return CookieWarden(inner, policy=POLICY, secret_keys=[SECRET], consent_log=None, **options)
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[dict[str, Site]]:
+    """Two servers: the site enforcing, and the same site in ``report_only``."""
+    running = []
+    out = {}
+    for name, options in (("enforcing", {}), ("report_only", {"report_only": True})):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        hits: list[str] = []
+        server = uvicorn.Server(uvicorn.Config(_app([port], hits, **options), log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        running.append((server, thread, sock))
+        out[name] = Site(f"http://{HOST}:{port}", port, hits)
+    try:
+        yield out
+    finally:
+        for server, thread, sock in running:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: in CI, .ci/run must install it")
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--host-resolver-rules=MAP *.test 127.0.0.1",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Visit:
+    """A fresh context on one site: its page, the requests it made, what it logged."""
+
+    site: Site
+    page: Page
+    context: Any
+    requests: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self) -> None:
+        self.page.goto(self.site.url + "/")
+        self.page.evaluate("window.cookiewarden.ready")
+        self.page.wait_for_load_state("networkidle")
+
+    def jar(self) -> dict[str, dict[str, Any]]:
+        return {c["name"]: c for c in self.context.cookies()}
+
+    def storage(self) -> tuple[dict[str, str], dict[str, str]]:
+        return (
+            self.page.evaluate("({...localStorage})"),
+            self.page.evaluate("({...sessionStorage})"),
+        )
+
+    def ran(self) -> list[str]:
+        return sorted(self.page.evaluate("window.ran"))
+
+    def hosts(self) -> set[str]:
+        return {r.split("/")[2].split(":")[0] for r in self.requests}
+
+    def choose(self, button: str) -> None:
+        self.page.evaluate(  # a function returning nothing: evaluate would await a promise
+            "() => { window.changed = new Promise((r) => document.addEventListener("
+            "'cookiewarden:consent', r, { once: true })); }"
+        )
+        self.page.get_by_role("button", name=button).click()
+        self.page.evaluate("window.changed")
+        self.page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def visit(
+    browser: Browser, sites: dict[str, Site], request: pytest.FixtureRequest
+) -> Iterator[Visit]:
+    site = sites[getattr(request, "param", "enforcing")]
+    context = browser.new_context()
+    context.set_default_timeout(10_000)  # a step that hangs fails, with its name
+    page = context.new_page()
+    v = Visit(site, page, context)
+    page.on("request", lambda r: v.requests.append(r.url))
+    page.on("console", lambda m: v.console.append(m.text))
+    page.on("pageerror", lambda e: v.errors.append(str(e)))
+    try:
+        yield v
+    finally:
+        context.close()
+
+
+def _no_page_errors(v: Visit) -> None:
+    assert v.errors == [] and v.page.evaluate("window.thrown") == []
+
+
+def test_first_visit_nothing_optional_is_written_stored_fetched_or_run(visit: Visit) -> None:
+    visit.open()
+    jar = visit.jar()
+    assert set(jar) == {"sessionid"}  # the declared necessary cookie, and nothing else
+    assert jar["sessionid"]["expires"] == -1  # a declared session cookie stays a session one
+    local, session = visit.storage()
+    assert (local, session) == ({"cart": "3 items"}, {})
+    assert visit.hosts() == {HOST}  # no tracker was ever asked for anything
+    assert visit.ran() == []
+    assert visit.page.locator(".cw-placeholder").count() == 1  # the embed waits, with a button
+    assert "Functionality" in visit.page.locator(".cw-placeholder").inner_text()
+    _no_page_errors(visit)
+
+
+def test_reject_all_leaves_nothing_optional_and_a_reload_stays_clean(visit: Visit) -> None:
+    visit.open()
+    visit.choose("Reject all")
+    visit.page.reload()
+    visit.open()
+    assert set(visit.jar()) == {"sessionid", "cw_consent", "cw_state"}
+    assert visit.storage() == ({"cart": "3 items"}, {})
+    assert PIXEL_HOST not in visit.hosts() and STATS_HOST not in visit.hosts()
+    assert visit.ran() == []
+    _no_page_errors(visit)
+
+
+def test_accept_all_writes_what_the_policy_allows_for_as_long_as_it_allows(visit: Visit) -> None:
+    visit.open()
+    visit.choose("Accept all")
+    now = time.time()
+    # The choice activates the gated scripts at once, and releases the script element the tag
+    # code inserted for the tracking host (each external one as soon as it loads).
+    visit.page.wait_for_function("['ads.js', 'tag.js'].every((s) => window.ran.includes(s))")
+    assert visit.ran() == ["ads.js", "analytics-inline", "tag.js"]
+    visit.page.reload()
+    visit.open()
+    jar = visit.jar()
+    assert {"_ga", "_fbp", "lang", "sessionid", "cw_consent", "cw_state"} <= set(jar)
+    assert "uid" not in jar  # undeclared: unknown = "block"
+    assert jar["_ga"]["domain"] == ".cwshop.test"
+    assert jar["_ga"]["expires"] - now == pytest.approx(365 * DAY, abs=120)  # 2 years → max_age
+    assert jar["_fbp"]["expires"] - now == pytest.approx(90 * DAY, abs=120)  # 400 d → declared 90
+    assert jar["lang"]["expires"] - now == pytest.approx(30 * DAY, abs=120)
+    assert jar["sessionid"]["expires"] == -1
+    local, session = visit.storage()
+    assert local == {"cart": "3 items", "_hjSession": "h1"}  # tracker_id: undeclared
+    assert session == {"theme": "dark"}
+    assert PIXEL_HOST in visit.hosts() and STATS_HOST in visit.hosts()
+    assert visit.ran() == ["ads.js", "analytics-inline", "tag.js"]
+    assert visit.page.locator(".cw-placeholder").count() == 0
+    assert visit.page.frame_locator("iframe").locator("p").inner_text() == "video"
+    _no_page_errors(visit)
+
+
+def test_one_category_only(visit: Visit) -> None:
+    visit.open()
+    visit.page.get_by_role("button", name="Customise").click()
+    visit.page.get_by_role("switch", name="Performance").check()
+    visit.choose("Save choices")
+    assert visit.ran() == ["analytics-inline"]
+    visit.page.reload()
+    visit.open()
+    jar = visit.jar()
+    assert "_ga" in jar and "_fbp" not in jar and "lang" not in jar
+    local, session = visit.storage()
+    assert local == {"cart": "3 items", "_hjSession": "h1"} and session == {}
+    assert STATS_HOST in visit.hosts() and PIXEL_HOST not in visit.hosts()
+    assert visit.ran() == ["analytics-inline"]
+    _no_page_errors(visit)
+
+
+def test_withdrawal_deletes_at_once_without_a_reload(visit: Visit) -> None:
+    visit.open()
+    visit.choose("Accept all")
+    visit.page.reload()
+    visit.open()
+    assert {"_ga", "_fbp", "lang"} <= set(visit.jar())
+    # Reopen the preferences and refuse everything: the page acts before any response.
+    visit.page.get_by_role("button", name="Cookie settings").click()
+    visit.choose("Reject all")
+    jar = visit.jar()
+    assert not {"_ga", "_fbp", "lang"} & set(jar), jar.keys()
+    assert visit.storage() == ({"cart": "3 items"}, {})
+    before = len(visit.requests)
+    visit.page.evaluate(f"new Image().src = 'http://px.adnet.test:{visit.site.port}/again.gif'")
+    visit.page.wait_for_timeout(300)
+    assert all(PIXEL_HOST not in r for r in visit.requests[before:])
+    _no_page_errors(visit)
+
+
+@pytest.mark.parametrize("visit", ["report_only"], indirect=True)
+def test_report_only_writes_everything_and_says_what_it_would_have_refused(visit: Visit) -> None:
+    visit.open()
+    assert {"_ga", "_fbp", "uid", "sessionid", "lang"} <= set(visit.jar())
+    local, session = visit.storage()
+    assert {"_hjSession", "cart", "tracker_id"} <= set(local) and "theme" in session
+    assert PIXEL_HOST in visit.hosts()
+    said = [m for m in visit.console if m.startswith("cookiewarden: [report-only] would have")]
+    for expected in (
+        'refused document.cookie "_ga" (category performance): refused-category',
+        'refused document.cookie "uid" (category undeclared): undeclared',
+        'refused localStorage "tracker_id" (category undeclared): undeclared',
+        "refused image to px.adnet.test (category targeting): refused-category",
+    ):
+        assert any(expected in m for m in said), (expected, said)
+    _no_page_errors(visit)
+
+
+def test_the_embed_placeholder_allows_its_category_in_one_click(visit: Visit) -> None:
+    visit.open()
+    visit.page.locator(".cw-placeholder button").click()
+    visit.page.frame_locator("iframe").locator("p").wait_for()
+    assert visit.page.evaluate("cookiewarden.guard.consent()")["granted"] == [
+        "necessary",
+        "functionality",
+    ]
+    assert visit.jar()["cw_state"]["value"].endswith(".functionality")
+    _no_page_errors(visit)
+
+
+def test_bad_input_never_throws_into_the_page(visit: Visit) -> None:
+    visit.open()
+    results = visit.page.evaluate(
+        """() => {
+          const out = [];
+          for (const v of ["", ";;;", "=", "\\u0000a=1", "a=\\ud800", "x".repeat(1 << 20),
+                           "a=1; expires=" + "9".repeat(5000), "a=1; domain=" + ".".repeat(300),
+                           null, undefined, 12, {toString() { return "obj=1"; }}]) {
+            try { document.cookie = v; out.push("ok"); } catch (e) { out.push(String(e)); }
+          }
+          try { localStorage.setItem({toString() { return "_hjX"; }}, "1"); out.push("ok"); }
+          catch (e) { out.push(String(e)); }
+          return out;
+        }"""
+    )
+    assert all(r == "ok" for r in results), results
+    assert "obj" not in visit.jar() and "a" not in visit.jar()
+    _no_page_errors(visit)
