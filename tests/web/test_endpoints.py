@@ -415,3 +415,76 @@ def test_hundred_concurrent_choices_all_recorded(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         (count,) = conn.execute("select count(*) from cookiewarden_consent_records").fetchone()
     assert count == 100
+
+
+# -- the page guard's script and state ------------------------------------------------------------
+
+
+def test_guard_script_carries_the_rules_compiled_for_the_request_host(client: httpx.Client) -> None:
+    r = client.get("/_consent/guard.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["cache-control"] == "public, max-age=300"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    body = r.text
+    assert "self.__cookiewardenRules" not in body  # replaced by the rules themselves
+    rules = json.loads(body[body.rindex("})(") + 3 : body.rindex(");")])
+    assert rules["format"] == 1 and rules["version"] == "v1"
+    assert rules["host"]["name"] == "testserver"
+    assert [c["name"] for c in rules["cookies"]][:2] == ["sessionid", "_ga"]
+    assert rules["gpc_refuses"] == ["targeting"]
+
+
+def _state(r: httpx.Response) -> str | None:
+    for header in r.headers.get_list("set-cookie"):
+        if header.startswith("cw_state="):
+            return header
+    return None
+
+
+def test_a_choice_writes_the_pages_state_beside_the_consent_cookie(client: httpx.Client) -> None:
+    r = client.post("/_consent", json={"granted": ["targeting", "performance"]})
+    state = _state(r)
+    assert state is not None
+    value = state.split(";", 1)[0].split("=", 1)[1]
+    tag = value.split(".")[0]
+    assert value == f"{tag}.performance.targeting"  # optional categories only, sorted
+    assert "HttpOnly" not in state and "SameSite=Lax" in state and "Path=/" in state
+    assert "Expires=" in state  # it ends with the choice
+    withdrawn = _state(client.delete("/_consent", headers={"Cookie": state.split(";", 1)[0]}))
+    assert withdrawn is not None and withdrawn.split(";", 1)[0] == f"cw_state={tag}"
+
+
+def test_get_sets_a_missing_or_stale_state_right_and_leaves_a_right_one(
+    client: httpx.Client,
+) -> None:
+    chosen = client.post("/_consent", json={"granted": ["performance"]})
+    consent = next(h for h in chosen.headers.get_list("set-cookie") if h.startswith("cw_consent="))
+    consent_pair = consent.split(";", 1)[0]
+    right = _state(chosen)
+    assert right is not None
+    right_pair = right.split(";", 1)[0]
+    # Missing (a choice made before the page guard), or stale (another choice): set right.
+    for cookie in (consent_pair, f"{consent_pair}; cw_state=deadbeef.targeting"):
+        fixed = _state(client.get("/_consent", headers={"Cookie": cookie}))
+        assert fixed is not None and fixed.split(";", 1)[0] == right_pair
+    # Right already: nothing to write.
+    assert (
+        _state(client.get("/_consent", headers={"Cookie": f"{consent_pair}; {right_pair}"})) is None
+    )
+    # Left without a valid choice (an expired or forged consent): deleted.
+    gone = _state(client.get("/_consent", headers={"Cookie": right_pair}))
+    assert gone is not None and "Max-Age=0" in gone
+
+
+@pytest.mark.parametrize("path", ["/_consent", "/_consent/banner.js", "/_consent/guard.js"])
+def test_answers_carry_the_deletions_the_log_announces(
+    client: httpx.Client, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="cookiewarden"):
+        r = client.get(path, headers={"Cookie": "_ga=1; lang=en"})
+    deleted = [h.split("=", 1)[0] for h in r.headers.get_list("set-cookie") if "Max-Age=0" in h]
+    assert sorted(deleted) == ["_ga", "lang"]
+    assert "expiring Set-Cookie '_ga' (category performance): refused-category" in caplog.text
+    # A visitor's deletions are no answer for a shared cache to keep.
+    assert not r.headers.get("cache-control", "").startswith("public")
