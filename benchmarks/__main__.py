@@ -1,10 +1,11 @@
 """The one entry point: ``python -m benchmarks [options]``, from the repository root.
 
 Contract: :func:`main` parses the options and runs one mode: the in-process table (the
-default, :mod:`.inprocess`), ``--server`` (:mod:`.server`), ``--memory`` (:mod:`.memory`) or
-``--example`` (:mod:`.example`), and returns its exit code (:mod:`.targets`: 0 only when every
-target is met; ``--quick`` never enforces). ``--serve`` and ``--client`` are the server mode's
-children, not for people. ``benchmarks/overhead.py`` calls the same :func:`main`.
+default, :mod:`.inprocess`), ``--server`` (:mod:`.server`), ``--memory`` (:mod:`.memory`),
+``--example`` (:mod:`.example`) or ``--guard`` (:mod:`.guard`, in Chromium), and returns its
+exit code (:mod:`.targets`: 0 only when every target is met; ``--quick`` never enforces).
+``--serve`` and ``--client`` are the server mode's children, not for people.
+``benchmarks/overhead.py`` calls the same :func:`main`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 from . import __doc__ as OVERVIEW
 from .example import KINDS, example_mode
+from .guard import guard_mode
 from .inprocess import in_process
 from .memory import memory_mode
 from .server import load_client, serve, server_mode
@@ -42,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1_000_000, help="--memory: requests")
     parser.add_argument("--memory-limit-mib", type=float, default=16.0, help="--memory: bound")
     parser.add_argument("--tracemalloc", action="store_true", help="--memory: trace (slower)")
+    parser.add_argument("--guard", action="store_true", help="document.cookie through the guard")
     parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--client", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -62,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return memory_mode(args)
     if args.example:
         return example_mode(args)
+    if args.guard:
+        return guard_mode(args)
     return in_process(args)
 
 

@@ -7,9 +7,14 @@ targets are checked by running the benchmark itself, not here.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIM = ROOT / "benchmarks" / "overhead.py"
@@ -96,3 +101,18 @@ def test_the_old_script_path_is_the_same_entry_point() -> None:
     assert result.returncode == 0, result.stderr
     assert "python -m benchmarks" in result.stdout
     assert "--memory" in result.stdout
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    shutil.which("chromium") is None and os.environ.get("CI") != "true",
+    reason="Debian's chromium is not installed",
+)
+def test_quick_guard_run_times_writes_through_the_guard_in_chromium() -> None:
+    result = run("--guard")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"through the guard\s+\d+\.\d+ µs", out)
+    assert re.search(r"the browser's own\s+\d+\.\d+ µs", out)
+    assert re.search(r"guard\.min\.js: \d+ bytes gzipped \(budget 6144\)", out)
+    assert "(not enforced with --quick)" in out

@@ -215,7 +215,11 @@ function decideURL(url) {
 
 // --- enforcement: what a refusal means at once, what is written, what is fetched
 const RO = R.report_only;
-const say = (what, d) => (RO ? log : console.debug)(`${RO ? "[report-only] would have " : ""}${d.action == "rewrite" ? "rewritten" : "refused"} ${what} (category ${d.category || "undeclared"}): ${d.reason}`);
+const said = new Set(); // each thing is said once a page: a tag in a loop floods no console
+function say(what, d) {
+  const line = `${RO ? "[report-only] would have " : ""}${d.action == "rewrite" ? "rewritten" : "refused"} ${what} (category ${d.category || "undeclared"}): ${d.reason}`;
+  if (!said.has(line)) { said.add(line); (RO ? log : console.debug)(line); }
+}
 function writeCookie(v) {
   let d;
   try { d = decide(v); } catch (e) { warn(e); d = { action: "drop", reason: "unparseable", header: null }; }
