@@ -112,6 +112,7 @@ TAG_PAGE = """<!doctype html>
 <script type="text/plain" data-category="performance">window.ran.push("analytics-inline");</script>
 <script type="text/plain" data-cookiewarden-category="targeting"
   data-src="http://px.adnet.test:PORT/ads.js"></script>
+<script type="text/plain" data-category="marketing">window.ran.push("never");</script>
 </head><body>
 <h1>Shop</h1>
 <button type="button" data-cookiewarden-open>Cookie settings</button>
@@ -271,6 +272,11 @@ def test_first_visit_nothing_optional_is_written_stored_fetched_or_run(visit: Vi
     assert visit.ran() == []
     assert visit.page.locator(".cw-placeholder").count() == 1  # the embed waits, with a button
     assert "Functionality" in visit.page.locator(".cw-placeholder").inner_text()
+    # A gated element whose category the policy lacks is never silently ignored.
+    assert any(
+        m.startswith("cookiewarden: gated script names unknown category marketing")
+        for m in visit.console
+    ), visit.console
     _no_page_errors(visit)
 
 

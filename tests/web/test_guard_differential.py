@@ -223,3 +223,31 @@ def test_the_guard_decides_as_the_server(context: Any, guard_source: str) -> Non
             assert (s["name"], s["category"]) == (g["name"], g["category"])
             domain_drops = ("foreign-domain", "beyond-root-domain")
             assert "xn--strae-oqa.de" in (g["header"] or "") or g["reason"] in domain_drops
+
+
+def test_a_policy_without_storage_or_hosts_leaves_the_page_working(
+    context: Any, guard_source: str
+) -> None:
+    page = _guard_page(context, guard_source, "www.example.com", Policy.default(), None)
+    try:
+        thrown = page.evaluate(
+            """() => {
+              const out = [];
+              const tries = [
+                () => { document.cookie = "a=1; max-age=60"; },
+                () => { localStorage.setItem("k", "v"); localStorage.other = "w"; },
+                () => { sessionStorage["s"] = "1"; },
+                () => { new Image().src = "https://cdn.example.net/x.png"; },
+                () => { navigator.sendBeacon("https://cdn.example.net/b", "x"); },
+              ];
+              for (const f of tries) { try { f(); } catch (e) { out.push(String(e)); } }
+              return out;
+            }"""
+        )
+        assert thrown == []
+        # Undeclared under unknown = "block": not written, but nothing broke.
+        assert page.evaluate("document.cookie") == ""
+        assert page.evaluate("Object.keys(localStorage)") == []
+        assert page.evaluate("cookiewarden.guard.decideURL('https://cdn.example.net/x')")["allow"]
+    finally:
+        page.close()
