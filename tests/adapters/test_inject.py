@@ -191,3 +191,14 @@ def test_wsgi_leaves_other_responses_alone() -> None:
     (_status, _sent_headers), body, closed = _wsgi([b"{}"], [("Content-Type", "application/json")])
     assert body == b"{}"
     assert closed == [1]
+
+
+def test_the_last_body_end_is_found_however_far_from_the_end_it_is() -> None:
+    # Looked for in the last 4 KiB first; a page with a long tail after </body> is scanned whole.
+    tail = b"<!--" + b"y" * 5000 + b"-->"
+    body = b"<head></head><body><p>a</p></body>" + tail
+    assert inject(body, "/_consent") == (
+        b"<head>" + GUARD + b"</head><body><p>a</p>" + TAG + b"</body>" + tail
+    )
+    near = b"<body></body>" + b"z" * 5000 + b"<p></body>"
+    assert inject(near, "/_consent").endswith(TAG + b"</body>")  # type: ignore[union-attr]

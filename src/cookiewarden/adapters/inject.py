@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Final
 
 from ..web.page import banner_tag, csp_nonce, guard_tag
@@ -51,24 +52,46 @@ def injectable(status: int, headers: Iterable[tuple[str, str]]) -> bool:
 
 def inject(body: bytes, consent_path: str, csp: str | None = None) -> bytes | None:
     """``body`` with the guard's and the banner's tags in place; ``None`` to leave it as it is
-    (rules 2 and 3)."""
+    (rules 2 and 3). Each place is found in one scan, and the body is copied once."""
     nonce = csp_nonce(csp)
-    out = body
-    if f"{consent_path}/guard.js".encode() not in body:
-        tag = guard_tag(consent_path, nonce=nonce).encode()
-        head = _HEAD_START.search(out)
+    loaded = set(_own_tags(consent_path).findall(body))  # the tags the page has already
+    parts: list[tuple[int, str]] = []  # (offset in body, tag to insert there)
+    if b"guard" not in loaded:
+        head = _HEAD_START.search(body)
         at = head.end() if head else None
         if at is None:
-            script = _SCRIPT.search(out)
-            start = _BODY_START.search(out)
+            script = _SCRIPT.search(body)
+            start = _BODY_START.search(body)
             at = script.start() if script else start.end() if start else None
         if at is not None:
-            out = out[:at] + tag + out[at:]
-    if f"{consent_path}/banner.js".encode() not in body:
-        last = None
-        for last in _BODY_END.finditer(out):  # noqa: B007 - we want the last match
+            parts.append((at, guard_tag(consent_path, nonce=nonce)))
+    if b"banner" not in loaded:
+        end = _last_body_end(body)
+        if end is not None:
+            parts.append((end, banner_tag(consent_path, nonce=nonce)))
+    if not parts:
+        return None
+    chunks, done = [], 0
+    for at, tag in sorted(parts, key=lambda part: part[0]):
+        chunks += [body[done:at], tag.encode()]
+        done = at
+    chunks.append(body[done:])
+    return b"".join(chunks)
+
+
+@lru_cache(maxsize=8)
+def _own_tags(consent_path: str) -> re.Pattern[bytes]:
+    """``{consent_path}/guard.js`` or ``/banner.js``, capturing which (one scan for both)."""
+    return re.compile(re.escape(consent_path.encode()) + rb"/(guard|banner)\.js")
+
+
+def _last_body_end(body: bytes) -> int | None:
+    """Where the last ``</body>`` starts: looked for in the last 4 KiB first (where a page
+    ends), the whole body only when it is not there."""
+    last = None
+    for last in _BODY_END.finditer(body, max(0, len(body) - 4096)):  # noqa: B007 - the last
+        pass
+    if last is None:
+        for last in _BODY_END.finditer(body):  # noqa: B007 - we want the last match
             pass
-        if last is not None:
-            tag = banner_tag(consent_path, nonce=nonce).encode()
-            out = out[: last.start()] + tag + out[last.start() :]
-    return None if out is body else out
+    return None if last is None else last.start()
