@@ -251,3 +251,28 @@ def test_a_policy_without_storage_or_hosts_leaves_the_page_working(
         assert page.evaluate("cookiewarden.guard.decideURL('https://cdn.example.net/x')")["allow"]
     finally:
         page.close()
+
+
+def test_cookie_store_set_goes_through_the_same_decision(context: Any, guard_source: str) -> None:
+    # cookieStore exists only in a secure context: http://localhost is one.
+    page = _guard_page(context, guard_source, "localhost", CATEGORIES, None)
+    try:
+        got = page.evaluate(
+            """async () => {
+              const later = Date.now() + 2 * 365 * 864e5;
+              await cookieStore.set("a", "refused");           // targeting, not granted
+              const refused = await cookieStore.get("a");
+              cookiewarden.guard.update({decided: true, granted: ["necessary", "targeting"]});
+              await cookieStore.set({name: "a", value: "granted", expires: later});
+              const granted = await cookieStore.get("a");
+              await cookieStore.set("zz_undeclared", "1");      // unknown = performance: refused
+              return [refused, granted, await cookieStore.get("zz_undeclared"), Date.now()];
+            }"""
+        )
+        refused, granted, undeclared, now_ms = got
+        assert refused is None and undeclared is None
+        assert granted["value"] == "granted"
+        # Declared for one hour: the two years asked for are cut to it.
+        assert granted["expires"] - now_ms == pytest.approx(3600 * 1000, abs=60_000)
+    finally:
+        page.close()
