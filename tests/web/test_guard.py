@@ -113,10 +113,12 @@ TAG_PAGE = """<!doctype html>
 <script type="text/plain" data-cookiewarden-category="targeting"
   data-src="http://px.adnet.test:PORT/ads.js"></script>
 <script type="text/plain" data-category="marketing">window.ran.push("never");</script>
+<link rel="stylesheet" data-category="functionality" data-href="/gated.css">
 </head><body>
 <h1>Shop</h1>
 <button type="button" data-cookiewarden-open>Cookie settings</button>
 <iframe data-cookiewarden-category="functionality" data-src="/embed" title="video"></iframe>
+<img data-category="targeting" data-src="http://px.adnet.test:PORT/gated.gif" alt="">
 <script src="/_consent/banner.js" defer></script>
 </body></html>
 """
@@ -269,6 +271,7 @@ def test_first_visit_nothing_optional_is_written_stored_fetched_or_run(visit: Vi
     local, session = visit.storage()
     assert (local, session) == ({"cart": "3 items"}, {})
     assert visit.hosts() == {HOST}  # no tracker was ever asked for anything
+    assert not any(r.endswith(("/gated.css", "/gated.gif")) for r in visit.requests)
     assert visit.ran() == []
     assert visit.page.locator(".cw-placeholder").count() == 1  # the embed waits, with a button
     assert "Functionality" in visit.page.locator(".cw-placeholder").inner_text()
@@ -314,6 +317,8 @@ def test_accept_all_writes_what_the_policy_allows_for_as_long_as_it_allows(visit
     assert local == {"cart": "3 items", "_hjSession": "h1"}  # tracker_id: undeclared
     assert session == {"theme": "dark"}
     assert PIXEL_HOST in visit.hosts() and STATS_HOST in visit.hosts()
+    assert any(r.endswith("/gated.css") for r in visit.requests)  # a held link, activated
+    assert any(r.endswith("/gated.gif") for r in visit.requests)  # a held image, activated
     assert visit.ran() == ["ads.js", "analytics-inline", "tag.js"]
     assert visit.page.locator(".cw-placeholder").count() == 0
     assert visit.page.frame_locator("iframe").locator("p").inner_text() == "video"
