@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,8 @@ import pytest
 from cookiewarden import Policy, PolicyError
 from cookiewarden.rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
 
 
 def base(**overrides: Any) -> dict[str, Any]:
@@ -333,3 +336,22 @@ def test_a_policy_file_with_an_undeclared_cookie_in_a_locale_names_file_and_key(
         f"{path}: locales.it.cookies.sesionid: 'sesionid' is not a declared cookie;"
         " declared: sessionid, cw_consent, cw_state"
     )
+
+
+def _readme_toml(after: str) -> dict[str, Any]:
+    """The first TOML block of the README after the heading ``after``."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = re.search(r"```toml\n(.*?)```", readme[readme.index(after) :], re.S)
+    assert block is not None, after
+    return tomllib.loads(block.group(1))
+
+
+def test_the_readmes_languages_example_translates_the_readmes_policy() -> None:
+    data = {**_readme_toml("\n## The policy file\n"), **_readme_toml("\n### Languages\n")}
+    policy = Policy.from_dict(data, source="README.md")
+    assert policy.languages == ("en", "it")
+    it = policy.localised("it")
+    assert [c.label for c in it.categories][:2] == ["Strettamente necessari", "Prestazioni"]
+    sessionid = it.lookup("sessionid")
+    assert sessionid is not None and sessionid.description == "Ti mantiene connesso."
+    assert "locales.it.categories.functionality.label" in policy.missing_translations()["it"]
