@@ -1,5 +1,6 @@
 """The middleware's own answers in the visitor's language (cookiewarden.web.languages): the
-consent API and the declaration, through both adapters."""
+consent API and the declaration, through both adapters. (Not test_languages.py: pytest needs
+unique basenames, and tests/rules/test_languages.py is rules/languages.py's.)"""
 
 from __future__ import annotations
 
