@@ -141,7 +141,11 @@ def check_language_tag(tag: object, key: str) -> str:
 
 
 def language_of(tag: str) -> str:
-    """The language subtag of ``tag``, lowercase: ``"pt-BR"`` → ``"pt"``."""
+    """The language subtag of ``tag``, lowercase.
+
+    >>> language_of("pt-BR")
+    'pt'
+    """
     return tag.split("-", 1)[0].lower()
 
 
@@ -212,6 +216,10 @@ def negotiate(
 
 
 def lookup(table: Mapping[str, T], tag: str) -> T | None:
-    """``table``'s entry for ``tag``: the tag itself, else its language (``"de-CH"`` → ``"de"``)."""
+    """``table``'s entry for ``tag``: the tag itself, else its language's.
+
+    >>> lookup({"de": "Deutsch"}, "de-CH"), lookup({"de": "Deutsch"}, "fr")
+    ('Deutsch', None)
+    """
     found = table.get(tag)
     return table.get(language_of(tag)) if found is None else found

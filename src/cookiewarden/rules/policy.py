@@ -256,7 +256,11 @@ class Policy:
     @property
     def languages(self) -> tuple[str, ...]:
         """The languages the policy is offered in: its own ``language`` first, then each of
-        ``[locales.<tag>]`` in the file's order."""
+        ``[locales.<tag>]`` in the file's order.
+
+        >>> Policy.default().languages
+        ('en',)
+        """
         return (self.language, *(locale.tag for locale in self.locales))
 
     def localised(self, tag: str) -> Policy:
@@ -289,7 +293,8 @@ class Policy:
     def missing_translations(self) -> dict[str, tuple[str, ...]]:
         """For each ``[locales.<tag>]``, the keys it leaves untranslated, as the file spells
         them (``locales.it.cookies.sessionid.description``); what ``cookiewarden check``
-        reports. A text left out is said in the policy's own language."""
+        reports (:func:`~cookiewarden.rules.policy_locales.missing_texts`). A text left out
+        is said in the policy's own language."""
         entries = Translated(self.categories, self.cookies, self.storage, self.hosts)
         return {x.tag: missing_texts(x, entries, own=self._own) for x in self.locales}
 

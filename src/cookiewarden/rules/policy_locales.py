@@ -117,7 +117,11 @@ _NOTHING: Final = Texts()
 
 
 def toml_key(name: str) -> str:
-    """``name`` as a key in a dotted TOML key: bare where it can be, else quoted."""
+    """``name`` as a key in a dotted TOML key: bare where it can be, else quoted.
+
+    >>> toml_key("sessionid"), toml_key("_ga_*")
+    ('sessionid', '"_ga_*"')
+    """
     if _BARE_KEY.match(name):
         return name
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -127,7 +131,11 @@ def toml_key(name: str) -> str:
 
 
 def read_language(data: Mapping[str, Any]) -> str:
-    """The top-level ``language`` (default ``"en"``), checked (rule 1)."""
+    """The top-level ``language`` (default ``"en"``), checked (rule 1).
+
+    >>> read_language({}), read_language({"language": "it"})
+    ('en', 'it')
+    """
     return check_language_tag(data.get("language", "en"), "language")
 
 

@@ -54,14 +54,25 @@ def answer_language(policy: Policy, query: str, headers: Mapping[str, str]) -> s
 
 
 def banner_strings(tag: str) -> Mapping[str, str]:
-    """The banner's own words (its ``data-strings`` keys) in ``tag``, else in English."""
+    """The banner's own words (its ``data-strings`` keys) in ``tag``, else in English.
+
+    >>> banner_strings("nl")["accept_all"], banner_strings("nl")["reject_all"]
+    ('Alles accepteren', 'Alles weigeren')
+    """
     return page_words(tag, "banner")
 
 
 def declaration_page(
     policy: Policy, consent_path: str, query: str, headers: Mapping[str, str]
 ) -> tuple[bytes, list[tuple[str, str]]]:
-    """The declaration's HTML for a request, and the headers its language adds (rule 2)."""
+    """The declaration's HTML for a request, and the headers its language adds (rule 2).
+
+    >>> p = Policy.from_dict({"version": "1", "categories": {"necessary": {"necessary": True}},
+    ...     "locales": {"it": {}}})
+    >>> page, headers = declaration_page(p, "/_consent", "lang=it", {})
+    >>> headers
+    [('content-language', 'it'), ('vary', 'accept-language')]
+    """
     lang = answer_language(policy, query, headers)
     if lang is None:
         return render_html(policy, consent_path=consent_path).encode(), []
