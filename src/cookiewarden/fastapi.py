@@ -157,12 +157,17 @@ def document_consent_api(
     path = consent_path or configured.get("consent_path") or "/_consent"
     policy = configured.get("policy")
     categories = [c.key for c in policy.categories] if isinstance(policy, Policy) else None
+    # A policy offered in more than English answers in the language negotiated (README
+    # "Languages"): lang and strings besides, and ?lang= to ask for one.
+    languages = policy.languages if isinstance(policy, Policy) else ("en",)
+    multilingual = list(languages) if languages != ("en",) else None
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
         schema = build()  # FastAPI's own builds once and keeps it in app.openapi_schema
-        schema.setdefault("paths", {})[path] = _operations(tag)
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(_schemas(categories))
+        schema.setdefault("paths", {})[path] = _operations(tag, multilingual)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(_schemas(categories, multilingual))
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -185,12 +190,13 @@ _SET_COOKIE = {
 }
 
 
-def _operations(tag: str) -> dict[str, Any]:
-    """The three operations of the consent API (README "The consent API")."""
+def _operations(tag: str, languages: list[str] | None = None) -> dict[str, Any]:
+    """The three operations of the consent API (README "The consent API"); with the policy's
+    ``languages``, each takes ``?lang=``."""
     refused = _json("ConsentError", "Cross-site request (Sec-Fetch-Site, Origin or Referer)")
     state = _json("ConsentState", "The visitor's consent and the policy's categories")
     changed = {**state, "headers": _SET_COOKIE}
-    return {
+    operations: dict[str, dict[str, Any]] = {
         "get": {
             "tags": [tag],
             "summary": "Read the visitor's consent",
@@ -233,18 +239,41 @@ def _operations(tag: str) -> dict[str, Any]:
             "responses": {"200": changed, "403": refused},
         },
     }
+    if languages:
+        lang: dict[str, Any] = {
+            "name": "lang",
+            "in": "query",
+            "required": False,
+            "description": "the language to answer in (else Accept-Language, else the policy's)",
+            "schema": {"type": "string", "enum": languages},
+        }
+        for operation in operations.values():
+            operation["parameters"] = [lang]
+    return operations
 
 
 _STATE_FIELDS = ("policy_version", "decided", "granted", "gpc", "mode", "required", "categories")
+_LANGUAGE_FIELDS = ("lang", "strings")
 
 
-def _schemas(categories: list[str] | None) -> dict[str, Any]:
-    """The request and response bodies; ``granted`` lists the policy's keys where known."""
+def _schemas(categories: list[str] | None, languages: list[str] | None = None) -> dict[str, Any]:
+    """The request and response bodies; ``granted`` lists the policy's keys where known; the
+    state says its language where the policy offers ``languages``."""
     key: dict[str, Any] = {"type": "string"}
     if categories:
         key["enum"] = categories
     granted = {"type": "array", "items": key}
     action = {"type": "string", "enum": ["accept_all", "reject_all", "custom"], "default": "custom"}
+    spoken: dict[str, Any] = {}
+    if languages:
+        spoken = {
+            "lang": {"type": "string", "enum": languages, "description": "the answer's language"},
+            "strings": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "the banner's words in that language",
+            },
+        }
     return {
         "ConsentCategory": {
             "type": "object",
@@ -259,7 +288,7 @@ def _schemas(categories: list[str] | None) -> dict[str, Any]:
         },
         "ConsentState": {
             "type": "object",
-            "required": list(_STATE_FIELDS),
+            "required": [*_STATE_FIELDS, *(_LANGUAGE_FIELDS if languages else ())],
             "properties": {
                 "policy_version": {"type": "string"},
                 "decided": {"type": "boolean"},
@@ -268,6 +297,7 @@ def _schemas(categories: list[str] | None) -> dict[str, Any]:
                 "mode": {"type": "string", "enum": ["opt-in", "opt-out"]},
                 "required": {"type": "boolean", "description": "this request needs opt-in"},
                 "categories": {"type": "array", "items": _ref("ConsentCategory")},
+                **spoken,
             },
         },
         "ConsentChoice": {

@@ -208,6 +208,29 @@ def test_the_documented_api_is_the_one_the_middleware_serves() -> None:
     )
 
 
+def test_the_documented_api_says_its_languages_where_the_policy_offers_them() -> None:
+    app = build()  # the examples' policy: English and Italian
+    document_consent_api(app)
+    schema = app.openapi()
+    validate(schema)
+    state = schema["components"]["schemas"]["ConsentState"]
+    assert state["properties"]["lang"]["enum"] == ["en", "it"]
+    assert {"lang", "strings"} <= set(state["required"])
+    for operation in schema["paths"]["/_consent"].values():
+        assert [p["name"] for p in operation["parameters"]] == ["lang"]
+    served = get(app, "/_consent?lang=it").json()
+    assert served["lang"] == "it" and sorted(served) == sorted(state["properties"])
+
+    english = FastAPI()
+    policy = Policy.from_dict({"version": "1", "categories": {"necessary": {"necessary": True}}})
+    english.add_middleware(CookieWarden, policy=policy, secret_keys=[KEY], consent_log=None)
+    document_consent_api(english)
+    documented = english.openapi()
+    properties = documented["components"]["schemas"]["ConsentState"]["properties"]
+    assert "lang" not in properties and "strings" not in properties
+    assert "parameters" not in documented["paths"]["/_consent"]["get"]
+
+
 def test_a_schema_built_before_the_call_is_built_again() -> None:
     app = build()
     assert "/_consent" not in app.openapi()["paths"]

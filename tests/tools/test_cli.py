@@ -180,6 +180,111 @@ def test_declare_missing_file_and_unwritable_output(tmp_path: Path) -> None:
     assert_one_error_line(result, "cannot write")
 
 
+# -- languages: declare --lang, check --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "words"),
+    [
+        pytest.param("md", ["# Dichiarazione sui cookie", "| Statistiche |"], id="md"),
+        pytest.param("html", ['<html lang="it">', "<h3>Profilazione e pubblicità</h3>"], id="html"),
+        pytest.param("json", ['"label": "Prestazioni"', '"1 anno"'], id="json"),
+    ],
+)
+def test_declare_in_italian(fmt: str, words: list[str]) -> None:
+    result = run("declare", POLICY, "--lang", "it", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    for text in words:
+        assert text in result.stdout, text
+    assert "Strictly necessary" not in result.stdout
+
+
+def test_declare_full_policy_in_italian_and_by_region() -> None:
+    result = run("declare", POLICY, "--full", "--lang", "it-IT")  # the region finds "it"
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Informativa sui cookie\n")
+    assert "## Come gestire i cookie" in result.stdout
+    assert "contatta Example Ltd:" in result.stdout
+
+
+def test_declare_without_lang_is_the_policys_own_language() -> None:
+    plain, english = run("declare", POLICY), run("declare", POLICY, "--lang", "en")
+    assert plain.stdout == english.stdout
+    assert plain.stdout.startswith("# Cookie declaration\n")
+
+
+def test_declare_in_a_language_the_policy_does_not_offer_is_one_error_line() -> None:
+    result = run("declare", POLICY, "--lang", "pt-BR")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert_one_error_line(
+        result, "--lang 'pt-BR'", "is offered in en, it", "add a [locales.<tag>] table"
+    )
+
+
+def test_check_reports_each_languages_missing_translations(tmp_path: Path) -> None:
+    policy = tmp_path / "cookies.toml"
+    policy.write_text(
+        'version = "1"\n'
+        '[categories.necessary]\nlabel = "Necessary"\nnecessary = true\n'
+        '[categories.performance]\nlabel = "Performance"\ndescription = "Counts."\n'
+        '[[cookies]]\nname = "_ga"\ncategory = "performance"\ndescription = "Counts visits."\n'
+        '[locales.de.categories.necessary]\nlabel = "Notwendig"\n'
+        '[locales.de.categories.performance]\nlabel = "Statistik"\ndescription = "Zählt."\n'
+        '[locales.de.cookies]\n_ga = "Zählt Besuche."\n'
+        '[locales.fr.categories.performance]\nlabel = "Performance"\n'
+        "[locales.pl]\n",
+        encoding="utf-8",
+    )
+    result = run("check", policy)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "  languages: en (the policy's own), de, fr, pl\n" in out
+    assert "  translations: de complete\n" in out
+    assert (
+        "  translations missing in fr: 3 (said in en instead)\n"
+        "    locales.fr.categories.necessary.label\n"
+        "    locales.fr.categories.performance.description\n"
+        "    locales.fr.cookies._ga.description\n"
+    ) in out
+    assert "    locales.pl.cookies.cw_consent.description\n" in out  # not shipped: the site's
+    assert "note: pl: cookiewarden's own words" in out
+    assert "note: de:" not in out and "note: fr:" not in out
+
+
+def test_check_of_the_example_says_it_is_complete_in_italian() -> None:
+    out = run("check", POLICY).stdout
+    assert "  languages: en (the policy's own), it\n  translations: it complete\n" in out
+
+
+def test_check_of_a_policy_in_english_alone_says_nothing_of_languages(tmp_path: Path) -> None:
+    policy = tmp_path / "cookies.toml"
+    policy.write_text('version = "1"\n[categories.necessary]\nnecessary = true\n')
+    out = run("check", policy).stdout
+    assert "languages" not in out and "translations" not in out
+
+
+def test_check_an_undeclared_cookie_in_a_locale_is_one_policy_error_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'version = "1"\n[categories.necessary]\nnecessary = true\n'
+        '[locales.it.cookies]\nsessionid = "Ti mantiene connesso."\n'
+    )
+    result = run("check", bad)
+    assert result.returncode == 1
+    assert_one_error_line(
+        result, str(bad), "locales.it.cookies.sessionid", "is not a declared cookie"
+    )
+
+
+def test_check_an_unknown_locale_tag_is_one_policy_error_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('version = "1"\n[categories.necessary]\nnecessary = true\n[locales.iy]\n')
+    result = run("check", bad)
+    assert result.returncode == 1
+    assert_one_error_line(result, str(bad), "locales.iy", "'iy' is not a language code")
+
+
 # -- audit --------------------------------------------------------------------------------------
 
 

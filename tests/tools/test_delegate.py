@@ -102,3 +102,12 @@ def test_run_never_exits_the_process(
     assert run(argv) == status
     captured = capsys.readouterr()
     assert ("usage: cookiewarden declare" in captured.out) if status == 0 else captured.err
+
+
+def test_a_frameworks_declare_takes_the_language_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """``manage.py cookiewarden declare --lang it``, ``flask cookiewarden declare --lang it``."""
+    argv = command_line("declare", ["--lang", "it"], policy_file=POLICY, consent_path="/privacy")
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Dichiarazione sui cookie\n")
+    assert "del consenso all\u2019indirizzo `/privacy`" in out

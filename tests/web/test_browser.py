@@ -15,6 +15,10 @@ Rules:
    fails the test, unless the test expects it and says so.
 4. The documentation's screenshots (``docs/banner-first-layer.png``, ``-second-layer.png``,
    1280x800) are rewritten only when ``COOKIEWARDEN_SCREENSHOTS=1``.
+5. Languages: the examples' policy is complete in Italian, so pages in Italian (``/it``, by
+   ``<html lang>``, ``data-lang`` or the browser's ``Accept-Language``) get the Italian banner,
+   placeholders and declaration; ``/langs/<tag>`` serve a policy offered in all six shipped
+   languages under ``/langs/_consent``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import shutil
 import socket
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +53,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from cookiewarden import CookieWarden
+from cookiewarden import CookieWarden, Policy
+from cookiewarden.rules.wording import SHIPPED, page_words
 
 CHROMIUM = shutil.which("chromium")
 IN_CI = os.environ.get("CI") == "true"
@@ -102,6 +108,61 @@ ELSEWHERE_PAGE = """<!doctype html>
 </body>
 </html>
 """
+LOCALISED_PAGE = """<!doctype html>
+<html{lang}>
+<head>
+  <meta charset="utf-8">
+  <title>{title}</title>
+  {guard}<script src="{path}/banner.js" defer{data_lang}></script>
+</head>
+<body>
+  <h1>{title}</h1>
+  <button type="button" data-cookiewarden-open>{settings}</button>
+  {body}
+</body>
+</html>
+"""
+EMBED = (
+    '<iframe title="Mappa" data-cookiewarden-category="functionality" data-src="/embedded">'
+    "</iframe>"
+)
+LOCALISED_PAGES = {
+    "/it": {"lang": "it", "settings": "Impostazioni dei cookie"},
+    "/it/embed": {"lang": "it", "guard": True, "body": EMBED, "settings": "Impostazioni"},
+    "/plain": {"lang": None, "settings": "Cookie settings"},
+    "/data-lang": {"lang": "en", "data_lang": "it", "settings": "Cookie settings"},
+}
+"""The pages of rule 5, by path: their ``<html lang>``, ``data-lang``, guard and body."""
+
+
+def _in_six_languages() -> Policy:
+    """The examples' policy offered in every shipped language (rule 5)."""
+    data = tomllib.loads((ROOT / "examples" / "policy.toml").read_text("utf-8"))
+    data["locales"].update({tag: {} for tag in SHIPPED if tag not in data["locales"]})
+    data["locales"].pop("en")
+    return Policy.from_dict(data)
+
+
+def _localised_page(
+    lang: str | None,
+    *,
+    path: str = "/_consent",
+    guard: bool = False,
+    body: str = "",
+    data_lang: str | None = None,
+    settings: str = "Cookie settings",
+) -> str:
+    return LOCALISED_PAGE.format(
+        lang="" if lang is None else f' lang="{lang}"',
+        title=f"A page in {lang or 'no language'}",
+        guard=f'<script src="{path}/guard.js"></script>\n  ' if guard else "",
+        path=path,
+        data_lang="" if data_lang is None else f' data-lang="{data_lang}"',
+        settings=settings,
+        body=body,
+    )
+
+
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -127,8 +188,19 @@ def _site() -> Any:
     def options_page(request: Request) -> HTMLResponse:
         return HTMLResponse(OPTIONS_PAGE)
 
+    def localised_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(_localised_page(**LOCALISED_PAGES[request.url.path]))
+
+    def embedded(request: Request) -> HTMLResponse:
+        return HTMLResponse("<!doctype html><p>La mappa</p>")
+
     pages = Starlette(
-        routes=[Route("/csp", csp_page), Route("/options", options_page)],
+        routes=[
+            Route("/csp", csp_page),
+            Route("/options", options_page),
+            Route("/embedded", embedded),
+            *(Route(path, localised_page) for path in LOCALISED_PAGES),
+        ],
         middleware=[
             Middleware(
                 CookieWarden,
@@ -158,11 +230,32 @@ def _site() -> Any:
         ],
     )
 
+    def langs_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(_localised_page(request.path_params["tag"], path="/langs/_consent"))
+
+    # Rule 5: one page per shipped language, with a policy offered in all of them.
+    langs = Starlette(
+        routes=[Route("/langs/{tag}", langs_page)],
+        middleware=[
+            Middleware(
+                CookieWarden,
+                policy=_in_six_languages(),
+                secret_keys=[fastapi_app.SECRET],
+                consent_log=None,
+                consent_path="/langs/_consent",
+            )
+        ],
+    )
+    own_paths = {"/csp", "/options", "/embedded", *LOCALISED_PAGES}
+
     async def site(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/elsewhere/"):
             await elsewhere(scope, receive, send)
             return
-        own = scope["type"] == "http" and scope["path"] in ("/csp", "/options")
+        if scope["type"] == "http" and scope["path"].startswith("/langs/"):
+            await langs(scope, receive, send)
+            return
+        own = scope["type"] == "http" and scope["path"] in own_paths
         await (pages if own else fastapi_app.app)(scope, receive, send)
 
     return site
@@ -262,7 +355,17 @@ def _watch(visit: Visit, message: ConsoleMessage) -> None:
 @pytest.fixture
 def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
     """A fresh context at 1280x800; the test fails if the page reported a problem."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield from _visit(browser, base_url)
+
+
+@pytest.fixture
+def italian_visit(browser: Browser, base_url: str) -> Iterator[Visit]:
+    """The same, from a browser set to Italian (``Accept-Language: it-IT``)."""
+    yield from _visit(browser, base_url, locale="it-IT")
+
+
+def _visit(browser: Browser, base_url: str, **options: Any) -> Iterator[Visit]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, **options)
     context.set_default_timeout(10_000)
     # Init scripts run outside the page's CSP: record every violation the page reports.
     context.add_init_script(
@@ -547,3 +650,136 @@ def test_where_consent_is_not_required_the_banner_waits_to_be_opened(visit: Visi
     visit.page.get_by_role("button", name="Close").click()
     expect(_dialog(visit)).to_be_hidden()
     assert "cw_consent" not in visit.jar()
+
+
+# -- languages (rule 5) ---------------------------------------------------------------------------
+
+
+def _choices(visit: Visit) -> Locator:
+    """The buttons of the layer shown: the choices, not the close button."""
+    return _dialog(visit).locator(".cw-layer:not([hidden]) .cw-actions").get_by_role("button")
+
+
+def _equal_weight(buttons: Locator) -> None:
+    """One size and one look for every button, all in the viewport."""
+    buttons.page.mouse.move(0, 0)  # no hover effect on the one under the pointer
+    boxes = [b.bounding_box() for b in buttons.all()]
+    looks = buttons.evaluate_all(
+        "bs => bs.map(b => { const s = getComputedStyle(b);"
+        " return [s.backgroundColor, s.color, s.fontSize, s.fontWeight]; })"
+    )
+    assert all(box is not None for box in boxes)
+    sizes = {(round(b["width"]), round(b["height"])) for b in boxes if b}
+    assert len(sizes) == 1, sizes
+    assert len({tuple(x) for x in looks}) == 1, looks
+    assert all(b["y"] >= 0 and b["y"] + b["height"] <= 800 for b in boxes if b)
+
+
+def test_the_banner_in_italian_labels_buttons_and_choices(visit: Visit) -> None:
+    visit.goto("/it")
+    dialog = _dialog(visit)
+    expect(dialog).to_have_accessible_name("Cookie su questo sito")
+    expect(visit.page.locator(".cw-banner")).to_have_attribute("lang", "it")
+    expect(dialog).to_contain_text("Usiamo i cookie necessari al funzionamento del sito.")
+    buttons = _choices(visit)
+    assert buttons.all_inner_texts() == ["Accetta tutti", "Rifiuta tutti", "Personalizza"]
+    _equal_weight(buttons)
+    link = dialog.get_by_role("link", name="Informativa sui cookie")
+    expect(link).to_have_attribute("href", "/_consent/declaration?lang=it")
+
+    visit.page.get_by_role("button", name="Personalizza").click()
+    expect(dialog).to_have_accessible_name("Scegli quali cookie consentire")
+    necessary = visit.page.get_by_role("switch", name="Strettamente necessari")
+    expect(necessary).to_be_checked()
+    expect(necessary).to_be_disabled()
+    expect(dialog.get_by_text("Sempre attivi", exact=True)).to_be_visible()
+    expect(dialog).to_contain_text("Ricordano le tue preferenze, come la lingua e la regione.")
+    for name in ("Prestazioni", "Funzionalità", "Profilazione e pubblicità"):
+        expect(visit.page.get_by_role("switch", name=name)).not_to_be_checked()
+    layer = _choices(visit)
+    assert layer.all_inner_texts() == ["Salva le scelte", "Accetta tutti", "Rifiuta tutti"]
+    visit.page.get_by_role("switch", name="Prestazioni").check()
+    assert visit.choose("Salva le scelte")["granted"] == ["necessary", "performance"]
+
+    # Reopened, the settings are still Italian: the choice was answered in Italian too.
+    visit.reload()
+    visit.page.get_by_role("button", name="Impostazioni dei cookie").click()
+    expect(visit.page.get_by_role("switch", name="Prestazioni")).to_be_checked()
+    expect(visit.page.get_by_role("button", name="Chiudi")).to_be_visible()
+    assert visit.choose("Rifiuta tutti")["granted"] == ["necessary"]
+
+
+@pytest.mark.parametrize(
+    ("path", "locale", "title"),
+    [
+        pytest.param("/it", "en-US", "Cookie su questo sito", id="the-pages-lang"),
+        pytest.param("/data-lang", "en-US", "Cookie su questo sito", id="data-lang-over-lang"),
+        pytest.param("/plain", "it-IT", "Cookie su questo sito", id="accept-language"),
+        pytest.param("/", "it-IT", "Cookies on this site", id="the-page-over-the-browser"),
+        pytest.param("/plain", "fr-FR", "Cookies on this site", id="else-the-policys-own"),
+    ],
+)
+def test_the_banner_picks_the_page_then_the_browser_then_the_policy(
+    browser: Browser, base_url: str, path: str, locale: str, title: str
+) -> None:
+    for visit in _visit(browser, base_url, locale=locale):
+        visit.goto(path)
+        expect(_dialog(visit)).to_have_accessible_name(title)
+        lang = "it" if title.startswith("Cookie su") else "en"
+        expect(visit.page.locator(".cw-banner")).to_have_attribute("lang", lang)
+
+
+@pytest.mark.parametrize("tag", SHIPPED)
+def test_accept_and_reject_weigh_the_same_in_every_language(visit: Visit, tag: str) -> None:
+    visit.goto(f"/langs/{tag}")
+    words = page_words(tag, "banner")
+    expect(_dialog(visit)).to_have_accessible_name(words["title"])
+    buttons = _choices(visit)
+    assert buttons.all_inner_texts() == [
+        words["accept_all"],
+        words["reject_all"],
+        words["customise"],
+    ]
+    _equal_weight(buttons)
+    visit.page.get_by_role("button", name=words["customise"]).click()
+    layer = _choices(visit)
+    assert layer.all_inner_texts() == [words["save"], words["accept_all"], words["reject_all"]]
+    _equal_weight(layer)
+
+
+def test_the_declaration_page_in_italian(italian_visit: Visit) -> None:
+    visit = italian_visit
+    visit.goto("/it")
+    with visit.page.expect_navigation():
+        _dialog(visit).get_by_role("link", name="Informativa sui cookie").click()
+    visit.settle("window.cookiewarden.ready")
+    page = visit.page
+    assert page.url.endswith("/_consent/declaration?lang=it")
+    expect(page.locator("html")).to_have_attribute("lang", "it")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dichiarazione sui cookie")
+    expect(page.get_by_role("heading", name="Profilazione e pubblicità")).to_be_visible()
+    table = page.get_by_role("table", name="Cookie della categoria «Prestazioni»")
+    headers = table.get_by_role("columnheader").all_inner_texts()
+    assert headers == ["Nome", "Fornitore", "Finalità", "Descrizione", "Tipo", "Durata"]
+    ga = table.get_by_role("row", name="_ga Google Analytics")
+    expect(ga).to_contain_text("Distingue i visitatori per contare le visite.")
+    expect(ga).to_contain_text("1 anno")  # declared for 2 years, capped by max_age
+    # The page's banner speaks the page's language: its settings open from the page's button.
+    expect(_dialog(visit)).to_have_accessible_name("Cookie su questo sito")
+    visit.choose("Rifiuta tutti")
+    page.get_by_role("button", name="Impostazioni dei cookie").click()
+    expect(_dialog(visit)).to_have_accessible_name("Scegli quali cookie consentire")
+    expect(page.get_by_role("switch", name="Strettamente necessari")).to_be_checked()
+
+
+def test_a_held_embed_says_why_in_the_pages_language(visit: Visit) -> None:
+    visit.goto("/it/embed")
+    _dialog(visit).get_by_role("button", name="Rifiuta tutti").click()
+    frame = visit.page.locator("iframe[title=Mappa]")
+    placeholder = visit.page.locator(".cw-placeholder")
+    expect(placeholder).to_have_text("Questo contenuto imposta cookie per: Funzionalità. Consenti")
+    assert frame.get_attribute("src") is None  # held: it loads nothing
+    visit.changing(lambda: placeholder.get_by_role("button", name="Consenti").click())
+    expect(placeholder).to_have_count(0)
+    expect(frame).to_have_attribute("src", "/embedded")
+    assert visit.page.evaluate("window.cookiewarden.guard.consent().granted").count("functionality")

@@ -20,6 +20,9 @@ Rules:
    then the longest glob.
 4. ``cw_state`` holds no identifier: the policy version's tag and the optional categories
    granted, ``<tag>[.<category>...]``; it exists only once the visitor has chosen.
+5. The guard's own words come from here too (``texts``): for each of the policy's languages
+   (lowercase tag; ``""``: its own), the placeholder of a held embed, its button and the
+   category labels, which the guard picks by ``<html lang>``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .domains import canonical_host, classify_cookie_domain, is_ip, registrable_
 from .page_entries import glob_pattern
 from .policy import Policy
 from .policy_entries import CONSENT_COOKIE, STATE_COOKIE, CookieRule
+from .wording import page_words
 
 __all__ = ["page_rules", "state_tag", "state_value"]
 
@@ -155,4 +159,16 @@ def page_rules(
             "site": registrable_domain(canonical),
             "domains": _domains(host),
         },
+        "texts": _texts(policy),
     }
+
+
+def _texts(policy: Policy) -> dict[str, list[Any]]:
+    """Rule 5: ``[placeholder, allow, {category: label}]`` per language."""
+    texts: dict[str, list[Any]] = {}
+    for tag in policy.languages:
+        words = page_words(tag, "guard")
+        labels = {c.key: c.label for c in policy.localised(tag).categories}
+        texts[tag.lower()] = [words["placeholder"], words["allow"], labels]
+    texts[""] = texts[policy.language.lower()]
+    return texts

@@ -26,13 +26,16 @@ Rules:
 6. Browser storage keys (``[[storage]]``) and third-party hosts (``[[hosts]]``) are declared
    like cookies (:mod:`cookiewarden.rules.page_entries`); undeclared keys follow ``unknown``,
    undeclared hosts ``unknown_hosts`` (``"allow"`` by default: CDNs).
+7. The texts are in ``language`` (``"en"`` by default); ``[locales.<tag>]`` tables translate
+   them (:mod:`cookiewarden.rules.policy_locales`), and :meth:`Policy.localised` is the policy
+   in one of its :attr:`~Policy.languages`. Enforcement never depends on the language.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -54,15 +57,21 @@ from .policy_entries import (
     SecureRule,
     SourceSettings,
 )
+from .policy_locales import (
+    Kind,
+    Locale,
+    Translated,
+    check_locales,
+    missing_texts,
+    own_cookie_texts,
+    translate,
+)
 from .policy_schema import check_cookie_domains, policy_fields
 
 __all__ = ["Policy"]
 
 # cookiewarden's own cookies, always declared (rule 3).
-_OWN_COOKIES = (
-    (CONSENT_COOKIE, "Remembers your cookie choices."),
-    (STATE_COOKIE, "Tells the page's scripts which cookie choices you made; no identifier."),
-)
+_OWN_COOKIES = (CONSENT_COOKIE, STATE_COOKIE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +99,8 @@ class Policy:
     storage: tuple[StorageRule, ...] = ()
     hosts: tuple[HostRule, ...] = ()
     unknown_hosts: str = "allow"
+    language: str = "en"
+    locales: tuple[Locale, ...] = ()
     category_keys: frozenset[str] = field(init=False)
     necessary_keys: frozenset[str] = field(init=False)
     optional_keys: tuple[str, ...] = field(init=False)
@@ -97,6 +108,8 @@ class Policy:
     _exact: dict[str, CookieRule] = field(init=False, repr=False, compare=False)
     _globs: tuple[CookieRule, ...] = field(init=False, repr=False, compare=False)
     page_index: PageIndex = field(init=False, repr=False, compare=False)
+    _own: frozenset[str] = field(init=False, repr=False, compare=False)
+    _localised: dict[str, Policy] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_key: dict[str, Category] = {}
@@ -172,15 +185,17 @@ class Policy:
                     raise PolicyError(f"{where}.name", str(exc)) from None
         # Rule 3: our own consent cookie, and its script-readable state, are always declared.
         first_necessary = next(c.key for c in self.categories if c.necessary)
-        for name, description in _OWN_COOKIES:
-            if name not in exact:
+        own = frozenset(name for name in _OWN_COOKIES if name not in exact)
+        for name in _OWN_COOKIES:
+            if name in own:
+                texts = own_cookie_texts(self.language, name, self.site.get("name"))
                 exact[name] = CookieRule(
                     name=name,
                     category=first_necessary,
-                    purpose="Consent",
-                    provider=self.site.get("name", "") or "this site",
+                    purpose=texts.purpose,
+                    provider=texts.provider,
                     lifetime=max(self.consent_max_age, self.refusal_max_age),
-                    description=description,
+                    description=texts.description,
                     path="/",
                 )
                 object.__setattr__(self, "cookies", (*self.cookies, exact[name]))
@@ -190,6 +205,16 @@ class Policy:
             )
         page = PageIndex(self.storage, self.hosts, tuple(by_key))
         object.__setattr__(self, "page_index", page)
+        # Rule 7: every translation names what is declared.
+        declared: dict[Kind, Iterable[str]] = {
+            "categories": by_key,
+            "cookies": (r.name for r in self.cookies),
+            "storage": (r.name for r in self.storage),
+            "hosts": (r.host for r in self.hosts),
+        }
+        check_locales(self.locales, self.language, declared)
+        object.__setattr__(self, "_own", own)
+        object.__setattr__(self, "_localised", {})
         # Rule 2: longest glob first; sorted() is stable, so ties keep declaration order.
         globs.sort(key=lambda r: len(r.name), reverse=True)
         object.__setattr__(self, "category_keys", frozenset(by_key))
@@ -225,6 +250,53 @@ class Policy:
     def lookup_host(self, host: str) -> HostRule | None:
         """The declaration of the third-party ``host`` (canonical: lowercase, IDNA, no port)."""
         return self.page_index.host(host)
+
+    # -- languages (rule 7) ---------------------------------------------------------------
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the policy is offered in: its own ``language`` first, then each of
+        ``[locales.<tag>]`` in the file's order.
+
+        >>> Policy.default().languages
+        ('en',)
+        """
+        return (self.language, *(locale.tag for locale in self.locales))
+
+    def localised(self, tag: str) -> Policy:
+        """This policy with its texts in ``tag``, one of :attr:`languages`: each label,
+        description and purpose a ``[locales.<tag>]`` translates, the rest as written.
+
+        Everything that is enforced is the same; only the words differ. Built once per tag.
+
+        :raises KeyError: where ``tag`` is not one of :attr:`languages`.
+
+        >>> p = Policy.from_dict({"version": "1", "categories": {"necessary": {
+        ...     "label": "Necessary", "necessary": True}}, "locales": {"it": {"categories": {
+        ...     "necessary": {"label": "Necessari"}}}}})
+        >>> p.localised("it").categories[0].label, p.localised("en") is p
+        ('Necessari', True)
+        """
+        if tag == self.language:
+            return self
+        found = self._localised.get(tag)
+        if found is None:
+            locale = next((x for x in self.locales if x.tag == tag), None)
+            if locale is None:
+                raise KeyError(f"{tag!r} is not one of the policy's languages {self.languages}")
+            entries = Translated(self.categories, self.cookies, self.storage, self.hosts)
+            said = translate(locale, entries, own=self._own, site_name=self.site.get("name"))
+            found = replace(self, **said._asdict(), language=tag, locales=())
+            self._localised[tag] = found
+        return found
+
+    def missing_translations(self) -> dict[str, tuple[str, ...]]:
+        """For each ``[locales.<tag>]``, the keys it leaves untranslated, as the file spells
+        them (``locales.it.cookies.sessionid.description``); what ``cookiewarden check``
+        reports (:func:`~cookiewarden.rules.policy_locales.missing_texts`). A text left out
+        is said in the policy's own language."""
+        entries = Translated(self.categories, self.cookies, self.storage, self.hosts)
+        return {x.tag: missing_texts(x, entries, own=self._own) for x in self.locales}
 
     def category(self, key: str) -> Category:
         """The category called ``key`` (``KeyError`` when there is none)."""

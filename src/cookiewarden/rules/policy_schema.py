@@ -37,6 +37,7 @@ from .policy_entries import (
     SecureRule,
     SourceSettings,
 )
+from .policy_locales import Locale, read_language, read_locales
 
 __all__ = ["PolicyFields", "check_cookie_domains", "policy_fields"]
 
@@ -59,6 +60,8 @@ _TOP_KEYS = frozenset(
         "storage",
         "hosts",
         "unknown_hosts",
+        "language",
+        "locales",
     }
 )
 _CATEGORY_KEYS = frozenset({"label", "description", "necessary"})
@@ -104,6 +107,8 @@ class PolicyFields(TypedDict):
     storage: tuple[StorageRule, ...]
     hosts: tuple[HostRule, ...]
     unknown_hosts: str
+    language: str
+    locales: tuple[Locale, ...]
 
 
 def _str(value: object, key: str, *, allow_empty: bool = True) -> str:
@@ -233,6 +238,8 @@ def policy_fields(data: Mapping[str, Any]) -> PolicyFields:
         storage=_storage(data.get("storage", [])),
         hosts=_hosts(data.get("hosts", [])),
         unknown_hosts=_str(data.get("unknown_hosts", "allow"), "unknown_hosts"),
+        language=read_language(data),
+        locales=read_locales(data.get("locales", {})),
     )
 
 

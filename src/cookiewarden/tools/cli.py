@@ -4,7 +4,7 @@ Contract::
 
     cookiewarden demo [--host 127.0.0.1] [--port 8000] [--policy FILE]
     cookiewarden declare POLICY [--format md|html|json] [--output FILE] [--full]
-                                [--consent-path /_consent]
+                                [--consent-path /_consent] [--lang TAG]
     cookiewarden audit TARGET --policy FILE [--path /a --path /b ...] [--format text|json]
                               [--host HOST] [--https]
     cookiewarden check POLICY
@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--full", action="store_true", help="the whole cookie policy, from [site]")
     p.add_argument("--consent-path", default="/_consent", help="where the consent API is served")
+    p.add_argument(
+        "--lang",
+        metavar="TAG",
+        help="one of the policy's languages: its own (the default) or a [locales.<tag>]",
+    )
     p.set_defaults(handler=cmd_declare, error_code=1)
 
     p = sub.add_parser(

@@ -26,12 +26,15 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from ..rules.languages import negotiate
 from ..rules.policy import Policy
 from ..rules.policy_entries import CONSENT_COOKIE
+from ..rules.wording import shipped_language
 from ..web.declaration.htmlout import render_html
 from ..web.declaration.jsonout import render_json as render_declaration_json
 from ..web.declaration.mdout import render_markdown
 from ..web.declaration.strings import human_duration
+from ..web.declaration.translations import declaration_strings
 from .audit.report import render_json, render_text
 from .audit.run import run_audit
 from .audit.target import load_target
@@ -79,17 +82,62 @@ def _plural(n: int, word: str) -> str:
 # -- declare, check, keygen ---------------------------------------------------------------------
 
 
+def _language(policy: Policy, asked: str | None, policy_file: str) -> str:
+    """The one of the policy's languages ``--lang`` names (``it-IT`` names ``it``).
+
+    :raises Fail: naming the languages the policy offers, where it offers none such.
+    """
+    if asked is None:
+        return policy.language
+    found = negotiate(policy.languages, "", asked=[asked])
+    if not found:
+        offered = ", ".join(policy.languages)
+        raise Fail(
+            f"--lang {asked!r}: {policy_file} is offered in {offered}; to offer another"
+            f" language, add a [locales.<tag>] table for it"
+        )
+    return found
+
+
 def cmd_declare(args: argparse.Namespace) -> int:
-    """``cookiewarden declare``: the declaration, or with ``--full`` the policy, in one format."""
+    """``cookiewarden declare``: the declaration, or with ``--full`` the policy, in one format
+    and in one of the policy's languages (``--lang``; its own by default)."""
     policy = _load_policy(args.policy)
+    lang = _language(policy, args.lang, args.policy)
+    texts, strings = policy.localised(lang), declaration_strings(lang)
     if args.format == "json":
-        text = render_declaration_json(policy)
+        text = render_declaration_json(texts, strings=strings)
     elif args.format == "html":
-        text = render_html(policy, full=args.full, consent_path=args.consent_path)
+        text = render_html(texts, full=args.full, consent_path=args.consent_path, strings=strings)
     else:
-        text = render_markdown(policy, full=args.full, consent_path=args.consent_path)
+        text = render_markdown(
+            texts, full=args.full, consent_path=args.consent_path, strings=strings
+        )
     write_output(text, args.output)
     return 0
+
+
+def _languages(policy: Policy) -> list[str]:
+    """What ``check`` says of a policy offered in more than English: its languages, what each
+    ``[locales.<tag>]`` leaves untranslated, and where cookiewarden's own words are English."""
+    own = f"{policy.language} (the policy's own)"
+    out = [f"  languages: {', '.join([own, *policy.languages[1:]])}"]
+    for tag, missing in policy.missing_translations().items():
+        if not missing:
+            out.append(f"  translations: {tag} complete")
+            continue
+        out.append(
+            f"  translations missing in {tag}: {len(missing)} (said in {policy.language} instead)"
+        )
+        out.extend(f"    {key}" for key in missing)
+    for tag in policy.languages:
+        if shipped_language(tag) is None:
+            out.append(
+                f"  note: {tag}: cookiewarden's own words (the banner's buttons, the declaration's"
+                " sentences) are not shipped in it and stay English; give the banner"
+                " data-strings"
+            )
+    return out
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -127,6 +175,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         hardening.append("http_only: " + ", ".join(http_only))
     if hardening:
         out.append("  hardening: " + "; ".join(hardening))
+    if policy.languages != ("en",):
+        out.extend(_languages(policy))
     for rule in policy.cookies:
         effective = policy.effective_lifetime(rule)
         if rule.lifetime is not None and effective != rule.lifetime:

@@ -12,6 +12,10 @@ Contract (CONTRACT.md, "HTTP"): under ``consent_path``
 - ``GET /guard.js`` → the page guard, with the rules the engine compiled for the request host
   (:mod:`cookiewarden.engine.page`); it learns the visitor's choice from ``cw_state``.
 
+Where the policy offers languages (:mod:`cookiewarden.web.languages`), the consent state is
+answered in the one negotiated (``?lang``, ``Accept-Language``, the policy's own) with
+``lang`` and the banner's ``strings``, and so is the declaration.
+
 Rules:
 1. POST and DELETE refuse cross-site requests: ``Sec-Fetch-Site: cross-site``, or an ``Origin``
    (lacking it, a ``Referer``) that is not the request's own origin → 403. A request with neither
@@ -41,6 +45,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..rules.consent import Consent, UnknownCategoryError, choose
 from ..rules.cookies import parse_cookie_header
 from ..rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
+from .languages import answer_language, banner_strings, declaration_page
 
 if TYPE_CHECKING:
     from ..engine.core import Engine, Exchange
@@ -111,11 +116,15 @@ _RULES_MARK = b"self.__cookiewardenRules"
 _GUARD_CACHE = "public, max-age=300"
 
 
-def consent_json(engine: Engine, consent: Consent, *, required: bool = True) -> dict[str, Any]:
+def consent_json(
+    engine: Engine, consent: Consent, *, required: bool = True, lang: str | None = None
+) -> dict[str, Any]:
     """The GET answer for ``consent``; ``required``: whether this request needs opt-in consent
-    (the banner does not pop up by itself where it does not)."""
-    policy = engine.policy
-    return {
+    (the banner does not pop up by itself where it does not); ``lang``: the language to answer
+    in (the categories' texts, and ``lang`` and the banner's ``strings`` added), ``None`` for
+    the policy as written."""
+    policy = engine.policy if lang is None else engine.policy.localised(lang)
+    answer = {
         "policy_version": policy.version,
         "decided": consent.decided,
         "granted": sorted(consent.granted),
@@ -133,6 +142,10 @@ def consent_json(engine: Engine, consent: Consent, *, required: bool = True) -> 
             for c in policy.categories
         ],
     }
+    if lang is not None:
+        answer["lang"] = lang
+        answer["strings"] = dict(banner_strings(lang))
+    return answer
 
 
 def safe_next(target: str | None) -> str:
@@ -246,7 +259,8 @@ def _answer(engine: Engine, exchange: Exchange, request: EndpointRequest) -> End
             sent = [v for n, v in _cookies(request) if n == STATE_COOKIE]
             state = engine.issuer.state_correction(exchange.consent, sent, exchange.facts)
             extra = [] if state is None else [("set-cookie", state)]
-            payload = consent_json(engine, exchange.consent, required=exchange.required)
+            lang = answer_language(engine.policy, request.query, request.headers)
+            payload = consent_json(engine, exchange.consent, required=exchange.required, lang=lang)
             return _json(200, payload, extra)
         if method in ("POST", "DELETE"):
             return _change(engine, exchange, request, method)
@@ -272,15 +286,16 @@ def _answer(engine: Engine, exchange: Exchange, request: EndpointRequest) -> End
             body,
         )
     if sub == "/declaration" and method in ("GET", "HEAD"):
-        from .declaration import render_html
-
-        body = render_html(engine.policy, consent_path=engine.options.consent_path).encode()
+        body, negotiated = declaration_page(
+            engine.policy, engine.options.consent_path, request.query, request.headers
+        )
         return EndpointResponse(
             200,
             [
                 ("content-type", "text/html; charset=utf-8"),
                 ("content-length", str(len(body))),
                 ("cache-control", "public, max-age=300"),
+                *negotiated,
             ],
             body,
         )
@@ -354,7 +369,9 @@ def _change(
             b"",
             record,
         )
-    response = _json(200, consent_json(engine, consent, required=exchange.required), extra)
+    lang = answer_language(engine.policy, request.query, request.headers)
+    payload = consent_json(engine, consent, required=exchange.required, lang=lang)
+    response = _json(200, payload, extra)
     return EndpointResponse(response.status, response.headers, response.body, record)
 
 

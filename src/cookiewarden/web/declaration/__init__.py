@@ -4,7 +4,8 @@ Contract: pure functions from a policy to text: :func:`render_markdown`, :func:`
 (served by the middleware at ``{consent_path}/declaration``) and :func:`render_json`. No I/O, no
 clock, no framework: the same policy always renders to the same text.
 
-Owns: the words (``strings``: :data:`STRINGS`, :func:`human_duration`), the document both text
+Owns: the words (``strings``: :data:`STRINGS`, :func:`human_duration`; ``translations``:
+:func:`declaration_strings`, the same words in each shipped language), the document both text
 formats draw (``model``), and one module per output format (``mdout``, ``htmlout``,
 ``jsonout``).
 
@@ -32,10 +33,12 @@ from .htmlout import render_html
 from .jsonout import render_json
 from .mdout import render_markdown
 from .strings import BROWSER_HELP, STRINGS, human_duration
+from .translations import declaration_strings
 
 __all__ = [
     "BROWSER_HELP",
     "STRINGS",
+    "declaration_strings",
     "human_duration",
     "render_html",
     "render_json",

@@ -26,9 +26,16 @@ const S = {
     "covers stay off unless you switch them on yourself.",
   error: "Sorry, something went wrong. Please try again.",
 };
+// The server's words for the language it answers in, then the page's own (data-strings).
 const custom = json("strings");
-for (const k in S) if (typeof custom?.[k] == "string") S[k] = custom[k];
-const DECL = data("declaration-url") ?? PATH + "/declaration"; // "" hides the link
+const say = (o) => { for (const k in S) if (typeof o?.[k] == "string") S[k] = o[k]; };
+say(custom);
+const DECL = data("declaration-url"); // "" hides the link
+// The page's language first (data-lang, else <html lang>), then the browser's: the server
+// answers in the first of them its policy offers (docs/BANNER.md, "Languages").
+const LANGS = [...new Set([data("lang"), D.documentElement.lang, ...(navigator.languages || [])])]
+  .filter((l) => /^[a-z]{1,8}(-[a-z0-9]{1,8})*$/i.test(l || "")).slice(0, 9)
+  .map((l, i) => (i ? `${l};q=0.${9 - i}` : l)).join(", ");
 
 // Consent Mode type -> category, [categories] (all needed), true/false, or null (not sent)
 const cm = json("consent-mode");
@@ -39,7 +46,7 @@ const CM = cm !== false && {
 };
 
 let state = null; // the last consent JSON
-let root, dialog, closeBtn, msgs, note, err, list, cssReady, returnTo;
+let root, dialog, closeBtn, msgs, note, err, list, cssReady, returnTo, decl;
 let isOpen = false, busy = false;
 const layers = []; // [, first, second]
 
@@ -50,6 +57,7 @@ const free = () => state?.decided || state?.required === false; // closable
 
 async function call(method, body) {
   const headers = { Accept: "application/json" };
+  if (LANGS) headers["Accept-Language"] = LANGS;
   if (body) headers["Content-Type"] = "application/json";
   const r = await fetch(PATH, {
     method, headers, body: body && JSON.stringify(body), credentials: "same-origin", cache: "no-store",
@@ -59,6 +67,10 @@ async function call(method, body) {
   if (!Array.isArray(j?.granted)) {
     if (method != "GET") return call("GET"); // e.g. 204: ask for the new state
     throw new Error(`GET ${PATH}: not consent JSON`);
+  }
+  if (j.strings) {
+    say(j.strings);
+    say(custom);
   }
   return j;
 }
@@ -151,7 +163,7 @@ function btn(text, fn, cls = "cw-btn", attrs) {
 // heading, text, extra, (messages: see show), buttons
 function makeLayer(n, title, text, extra, buttons) {
   const p = el("p", "cw-text", { id: "cw-d" + n }, text);
-  if (DECL) p.append(" ", el("a", "cw-link", { href: DECL }, S.policy_link));
+  if (decl) p.append(" ", el("a", "cw-link", { href: decl }, S.policy_link));
   const h = el("h2", "cw-title", { id: "cw-t" + n, tabindex: "-1" }, title);
   const acts = el("div", "cw-actions", {}, ...buttons.map((b) => btn(...b)));
   return (layers[n] = el("div", "cw-layer", {}, h, p, ...extra, acts));
@@ -159,7 +171,9 @@ function makeLayer(n, title, text, extra, buttons) {
 
 function build() {
   root = el("div", "cw-banner", { hidden: "" });
-  if (data("lang")) root.lang = data("lang");
+  const lang = data("lang") || state?.lang; // the page's word, else the language answered
+  if (lang) root.lang = lang;
+  decl = DECL ?? PATH + "/declaration" + (state?.lang ? "?lang=" + encodeURIComponent(state.lang) : "");
   if (data("theme") == "light") root.classList.add("cw-light");
   const all = [S.accept_all, () => choose("accept_all")], none = [S.reject_all, () => choose("reject_all")];
   list = el("ul", "cw-cats");

@@ -350,12 +350,14 @@ function activate(root = D) {
 }
 function placeholder(e, cats) {
   if (e.previousElementSibling?.cwFor === e) return;
-  const p = D.createElement("div"), b = D.createElement("button");
+  const p = D.createElement("div"), b = D.createElement("button"), T = R.texts, l = D.documentElement.lang.toLowerCase();
+  // In the page's language where the policy offers it (R.texts, per language), else its own.
+  const [say, ok, names] = T[l] || T[l.split("-")[0]] || T[""];
   p.className = "cw-placeholder";
   p.cwFor = e;
-  p.textContent = `This content sets cookies for: ${cats.map(labelOf).join(", ")}. `;
+  p.textContent = say.replace("{categories}", cats.map((k) => names[k] || labelOf(k)).join(", "));
   b.type = "button";
-  b.textContent = "Allow";
+  b.textContent = ok;
   b.onclick = () => allow(...cats);
   p.append(b);
   e.before(p);

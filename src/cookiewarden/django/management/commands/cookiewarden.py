@@ -3,7 +3,7 @@ project's policy filled in.
 
 Contract::
 
-    manage.py cookiewarden declare [--format md|html|json] [--output FILE] [--full]
+    manage.py cookiewarden declare [--format md|html|json] [--output FILE] [--full] [--lang TAG]
     manage.py cookiewarden audit [module:attribute] [--path /a ...] [--format text|json] ...
     manage.py cookiewarden scan [ARGS...]
 
