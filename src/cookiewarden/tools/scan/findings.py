@@ -180,104 +180,65 @@ class _Judge:
         self.before_storage = {s.key for s in run.before_storage}
         self.refused_words = f"the {run.state.name} state refuses"
 
-    def add(
-        self,
-        kinds: list[Kind],
-        kind: Kind,
-        what: What,
-        name: str,
-        category: str | None,
-        detail: str,
-    ) -> None:
-        kinds.append(kind)
-        self.findings.append(Finding(self.run.state.name, kind, what, name, category, detail))
+    def item(self, what: What, name: str, category: str | None) -> _Item:
+        """Collects one item's findings into this state's."""
+        return _Item(self.findings, self.run.state.name, what, name, category)
 
     def unknown_category(self) -> str | None:
         unknown = self.policy.unknown
         return None if unknown in ("block", "allow") else unknown
 
     def cookie(self, cookie: CookieSeen) -> Judged:
-        kinds: list[Kind] = []
         rule = self.policy.lookup(cookie.name)
         category = rule.category if rule is not None else self.unknown_category()
+        item = self.item("cookie", cookie.name, category)
         third = is_third_party(cookie.domain, self.site)
         by = f" (set by {cookie.set_by} {cookie.set_by_url})" if cookie.set_by_url else ""
         refused = category is not None and category not in self.granted
         if not third and rule is None:
-            self.add(
-                kinds,
-                "undeclared",
-                "cookie",
-                cookie.name,
-                category,
-                f"not declared in the policy: add a [[cookies]] entry{by}",
-            )
+            item.add("undeclared", f"not declared in the policy: add a [[cookies]] entry{by}")
         if self.withdraw and refused and cookie.key in self.before_cookies:
-            self.add(
-                kinds,
+            item.add(
                 "not-cleared",
-                "cookie",
-                cookie.name,
-                category,
-                f"still in the jar for {cookie.domain} after the withdrawal;"
-                f" {category} is refused{by}",
+                f"still in the jar for {cookie.domain} after the"
+                f" withdrawal; {category} is refused{by}",
             )
         elif third and (rule is None or refused):
             why = "not declared" if rule is None else f"its category {category} is refused"
-            self.add(
-                kinds,
-                "third-party-cookie",
-                "cookie",
-                cookie.name,
-                category,
-                f"set for {cookie.domain}, another site; {why}{by}",
-            )
+            item.add("third-party-cookie", f"set for {cookie.domain}, another site; {why}{by}")
         elif refused:
-            self.add(
-                kinds,
+            item.add(
                 "before-consent",
-                "cookie",
-                cookie.name,
-                category,
                 f"a {category} cookie in the jar while {self.refused_words} {category}{by}",
             )
         if not third:
-            self.own_cookie(kinds, cookie, rule, category, by)
-        return Judged(
-            "cookie", cookie.name, category, rule is not None, third, tuple(kinds), cookie
-        )
+            self.own_cookie(item, cookie, rule, by)
+        return item.judged(rule is not None, third, cookie)
 
-    def own_cookie(
-        self,
-        kinds: list[Kind],
-        cookie: CookieSeen,
-        rule: CookieRule | None,
-        category: str | None,
-        by: str,
-    ) -> None:
+    def own_cookie(self, item: _Item, cookie: CookieSeen, rule: CookieRule | None, by: str) -> None:
         """Rules 4-6, for a first-party cookie."""
         lived = None if cookie.expires is None else cookie.expires - cookie.set_at
         if rule is not None and rule.session and lived is not None:
-            self.add(
-                kinds,
+            item.add(
                 "session-persists",
-                "cookie",
-                cookie.name,
-                category,
                 f"declared a session cookie, stored to expire in {about(lived)}{by}",
             )
-        limit = self.limit(rule, category)
+        limit = self.limit(rule, item.category)
         if lived is not None and limit is not None and lived > limit + TOLERANCE:
-            self.add(
-                kinds,
-                "over-lifetime",
-                "cookie",
-                cookie.name,
-                category,
-                f"expires in {about(lived)}; the policy allows {about(limit)}{by}",
+            item.add(
+                "over-lifetime", f"expires in {about(lived)}; the policy allows {about(limit)}{by}"
             )
-        if not cookie.host_only:
-            self.domain(kinds, cookie, category, rule.domain if rule is not None else None)
+        if cookie.host_only:
+            return
+        bare, root = cookie.domain.lstrip("."), self.policy.root_domain
+        declared = rule.domain if rule is not None else None
+        if root is not None and not within(bare, root):
+            item.add("wide-domain", f"scoped to {cookie.domain}, wider than root_domain {root}")
+        elif declared is not None and not within(bare, declared):
+            item.add(
+                "wide-domain",
+                f"scoped to {cookie.domain}, wider than its declared domain {declared}",
+            )
 
     def limit(self, rule: CookieRule | None, category: str | None) -> int | None:
         """The longest life allowed (``None``: no limit to check)."""
@@ -290,94 +251,63 @@ class _Judge:
             return None
         return policy.max_age
 
-    def domain(
-        self, kinds: list[Kind], cookie: CookieSeen, category: str | None, declared: str | None
-    ) -> None:
-        bare = cookie.domain.lstrip(".")
-        root = self.policy.root_domain
-        if root is not None and not within(bare, root):
-            self.add(
-                kinds,
-                "wide-domain",
-                "cookie",
-                cookie.name,
-                category,
-                f"scoped to {cookie.domain}, wider than root_domain {root}",
-            )
-        elif declared is not None and not within(bare, declared):
-            self.add(
-                kinds,
-                "wide-domain",
-                "cookie",
-                cookie.name,
-                category,
-                f"scoped to {cookie.domain}, wider than its declared domain {declared}",
-            )
-
     def storage(self, key: StorageSeen) -> Judged:
-        kinds: list[Kind] = []
         rule = self.policy.lookup_storage(key.name, key.area)
         category = rule.category if rule is not None else self.unknown_category()
+        item = self.item("storage", key.name, category)
         label = f"{key.area}Storage key"
         if rule is None:
-            self.add(
-                kinds,
+            item.add(
                 "undeclared",
-                "storage",
-                key.name,
-                category,
                 f"a {label} of {key.origin} the policy does not declare: add a [[storage]] entry",
             )
         if category is not None and category not in self.granted:
             if self.withdraw and key.key in self.before_storage:
-                self.add(
-                    kinds,
-                    "not-cleared",
-                    "storage",
-                    key.name,
-                    category,
-                    f"a {category} {label} still there after the withdrawal",
-                )
+                item.add("not-cleared", f"a {category} {label} still there after the withdrawal")
             else:
-                self.add(
-                    kinds,
-                    "before-consent",
-                    "storage",
-                    key.name,
-                    category,
-                    f"a {category} {label} while {self.refused_words} {category}",
+                item.add(
+                    "before-consent", f"a {category} {label} while {self.refused_words} {category}"
                 )
-        return Judged("storage", key.name, category, rule is not None, False, tuple(kinds), key)
+        return item.judged(rule is not None, False, key)
 
     def request(self, request: RequestSeen) -> Judged:
-        kinds: list[Kind] = []
         third = is_third_party(request.host, self.site)
         rule = self.policy.lookup_host(request.host) if third else None
         category = rule.category if rule is not None else None
-        sent = (
-            f"{request.count} request{'s' if request.count != 1 else ''} (first {request.example})"
-        )
+        item = self.item("request", request.host, category)
+        many = "s" if request.count != 1 else ""
+        sent = f"{request.count} request{many} (first {request.example})"
         if rule is not None and category not in self.granted:
-            self.add(
-                kinds,
+            item.add(
                 "before-consent",
-                "request",
-                request.host,
-                category,
                 f"{sent} to a declared {category} host while {self.refused_words} {category}",
             )
         elif third and rule is None and self.policy.unknown_hosts == "block":
-            self.add(
-                kinds,
+            item.add(
                 "undeclared",
-                "request",
-                request.host,
-                None,
                 f'{sent} to a host [[hosts]] does not declare, and unknown_hosts is "block"',
             )
-        return Judged(
-            "request", request.host, category, rule is not None, third, tuple(kinds), request
-        )
+        return item.judged(rule is not None, third, request)
+
+
+class _Item:
+    """One item's findings, as they are found: added to its state's list in order."""
+
+    def __init__(
+        self, findings: list[Finding], state: str, what: What, name: str, category: str | None
+    ) -> None:
+        self.findings, self.state, self.what = findings, state, what
+        self.name, self.category = name, category
+        self.kinds: list[Kind] = []
+
+    def add(self, kind: Kind, detail: str) -> None:
+        self.kinds.append(kind)
+        self.findings.append(Finding(self.state, kind, self.what, self.name, self.category, detail))
+
+    def judged(
+        self, declared: bool, third: bool, item: CookieSeen | StorageSeen | RequestSeen
+    ) -> Judged:
+        return Judged(self.what, self.name, self.category, declared, third, tuple(self.kinds), item)
 
 
 def judge(scan: Scan, policy: Policy) -> Judgement:

@@ -16,8 +16,9 @@ plus ``"suggestions"`` with ``--suggest``.
 Rules:
 1. Keys are only ever added, in a new minor version of cookiewarden, never renamed or removed;
    values keep their types. ``expires`` is whole Unix seconds, ``null`` for a session cookie;
-   ``appeared`` is seconds from the consent click (negative before it; from the first load in
-   ``none``); ``set_by`` is ``"http"``, ``"script"`` or ``"unknown"``.
+   ``appeared`` is when the cookie was first seen or written, in seconds from the consent click
+   (negative before it; from the first load in ``none``); ``set_by`` and ``set_by_url`` are
+   its latest writer: ``"http"``, ``"script"`` or ``"unknown"``.
 2. A state not reached has ``"reached": false``, its ``reason``, and empty lists.
 3. States are keyed by name (``"only:performance"``) in the order scanned; findings are in
    state order.
@@ -39,9 +40,10 @@ def _zero(run: StateRun) -> float:
     return run.consent_at if run.consent_at is not None else run.started_at
 
 
-def _cookie(judged: Judged, run: StateRun) -> dict[str, Any]:
+def _cookie(judged: Judged, run: StateRun, first: dict[tuple[str, str], float]) -> dict[str, Any]:
     cookie = judged.item
     assert isinstance(cookie, CookieSeen)
+    appeared = first.get((cookie.name, cookie.domain), cookie.set_at)
     return {
         "name": cookie.name,
         "domain": cookie.domain,
@@ -54,7 +56,7 @@ def _cookie(judged: Judged, run: StateRun) -> dict[str, Any]:
         "set_by": cookie.set_by,
         "set_by_url": cookie.set_by_url,
         "category": judged.category,
-        "appeared": round(cookie.set_at - _zero(run), 3),
+        "appeared": round(appeared - _zero(run), 3),
     }
 
 
@@ -82,10 +84,11 @@ def document(
     states: dict[str, Any] = {}
     for state in judgement.states:
         run = state.run
+        first = {(name, domain): at for name, domain, at in run.appeared}
         states[run.state.name] = {
             "reached": run.reached,
             "reason": run.reason,
-            "cookies": [_cookie(j, run) for j in state.cookies],
+            "cookies": [_cookie(j, run, first) for j in state.cookies],
             "storage": [_storage(j) for j in state.storage],
             "requests": [
                 {"host": j.name, "third_party": j.third_party, "category": j.category}

@@ -26,6 +26,7 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -103,7 +104,8 @@ class _Visit:
             reason = str(exc.message).splitlines()[0] if exc.message else str(exc)
             if "Download is starting" in reason:
                 return self._failed(url, "is not an HTML page (the browser downloads it)", given)
-            return self._failed(url, f"cannot be loaded: {reason.split(' at ')[0]}", given)
+            reason = re.sub(r"^\w+(\.\w+)+: ", "", reason.split(" at ")[0])  # "Page.goto: "
+            return self._failed(url, f"cannot be loaded: {reason}", given)
         if response is not None:
             if response.status >= 400:
                 return self._failed(url, f"answered {response.status}", given)

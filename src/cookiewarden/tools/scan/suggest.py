@@ -73,6 +73,11 @@ def _escaped(name: str) -> str:
     return "".join(_GLOB_ESCAPES.get(ch, ch) for ch in name)
 
 
+def _declarable(name: str) -> bool:
+    """Whether a policy entry can hold ``name`` (rule 3)."""
+    return not BAD_NAME_CHAR.search(name.replace("[", "").replace("]", ""))
+
+
 def _observed_lifetime(cookie: CookieSeen) -> int | None:
     return None if cookie.expires is None else max(1, round(cookie.expires - cookie.set_at))
 
@@ -154,8 +159,7 @@ def render_entries(suggestions: tuple[Suggestion, ...]) -> str:
             lines.append(f"description = {_toml(s.description)}")
         seen = ", ".join(s.observed)
         head = [f"# {seen}: {s.source}"]
-        bare = s.name.replace("[", "").replace("]", "")
-        if BAD_NAME_CHAR.search(bare):
+        if not _declarable(s.name):
             head.append("# this name cannot be declared in a policy file (not a cookie token)")
             lines = ["# " + line for line in lines]
         out.append("\n".join(head + lines))
@@ -174,7 +178,7 @@ def first_policy(judgement: Judgement, suggestions: tuple[Suggestion, ...], *, n
     body = body.replace('version = "1"', f'version = "{date}"', 1)
     scan = judgement.scan
     site = site_of(scan.site_host)
-    unknown = sum(1 for s in suggestions if not s.known)
+    unknown = sum(1 for s in suggestions if not s.known and _declarable(s.name))
     head = [
         f"# A first cookie policy for {site}, from `cookiewarden scan` of",
         *[f"#   {url}" for url in scan.pages],
@@ -187,7 +191,8 @@ def first_policy(judgement: Judgement, suggestions: tuple[Suggestion, ...], *, n
             " choose one (`cookiewarden check` refuses the file until you do)."
         )
     if "." in site:
-        body = body.replace("\n[categories", f'# root_domain = "{site}"\n\n[categories', 1)
+        scope = f'# root_domain = "{site}"  # no cookie may be scoped wider than this\n'
+        body = body.replace("\n[categories", scope + "\n[categories", 1)
     hosts = sorted({j.name for s in judgement.states for j in s.requests if j.third_party})
     tail = []
     if hosts:
