@@ -98,8 +98,7 @@ def scan(site: Site, url: str, *args: str, policy: Path | None = None) -> tuple[
             "--policy",
             str(policy or site.policy),
             "--insecure",
-            "--browser-arg",
-            scan_site.RESOLVER_RULES,
+            f"--browser-arg={scan_site.RESOLVER_RULES}",
             "--wait",
             "0.2",
             "--format",
@@ -398,8 +397,7 @@ def test_a_scan_that_cannot_run_is_one_line_and_exit_2(
         "--policy",
         str(site.policy),
         "--insecure",
-        "--browser-arg",
-        scan_site.RESOLVER_RULES,
+        f"--browser-arg={scan_site.RESOLVER_RULES}",
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -442,8 +440,7 @@ def test_init_writes_a_first_policy_from_a_scan(site: Site) -> None:
             "--output",
             str(out),
             "--insecure",
-            "--browser-arg",
-            scan_site.RESOLVER_RULES,
+            f"--browser-arg={scan_site.RESOLVER_RULES}",
             "--wait",
             "0.2",
         ]

@@ -12,6 +12,6 @@ Rules:
    every finding is testable without a browser.
 2. Playwright (the optional ``scan`` extra) is imported only while a scan runs.
 
-May import: anything of the package below :mod:`cookiewarden.tools` (``rules``, ``web``'s
-declaration strings), never another tool.
+May import: the package's ``errors`` and ``rules``; Playwright, only while a scan runs. Never
+another tool (the command line, :mod:`cookiewarden.tools.scan_commands`, imports it).
 """

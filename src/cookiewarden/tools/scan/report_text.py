@@ -5,8 +5,9 @@ Contract: :func:`render_text` writes a :class:`~cookiewarden.tools.scan.findings
 :class:`ProgressBar` draws progress on a terminal (stderr), and nothing elsewhere.
 
 Rules:
-1. Every line of the tables fits 100 columns but for long names and URLs; the last line says
-   ``OK``, or ``FAIL`` with the number of findings and of states not reached.
+1. One row per cookie, storage key and host, its columns aligned, its findings last; the
+   summary at the end says ``OK``, or ``FAIL`` with the number of findings and of states not
+   reached, then one line per finding.
 2. A state not reached says so, in capitals, with its reason: it never reads as passed.
 3. The progress bar is drawn only when its stream is a terminal, and erased when done.
 """
@@ -43,7 +44,7 @@ def _status(judged: Judged) -> tuple[str, str]:
     return ("FAIL", ", ".join(judged.kinds)) if judged.kinds else ("ok", "")
 
 
-def _cookie_row(judged: Judged, now: float) -> list[str]:
+def _cookie_row(judged: Judged) -> list[str]:
     cookie = judged.item
     assert isinstance(cookie, CookieSeen)
     mark, kinds = _status(judged)
@@ -76,7 +77,7 @@ def render_text(judgement: Judgement, *, suggestions: tuple[Suggestion, ...] | N
         granted = ", ".join(c.key for c in policy.categories if c.key in state.granted)
         out.append(f"  granted: {granted}")
         out.append(f"  cookies ({len(state.cookies)})")
-        out += _table([_cookie_row(j, run.started_at) for j in state.cookies]) or ["    none"]
+        out += _table([_cookie_row(j) for j in state.cookies]) or ["    none"]
         out.append(f"  storage ({len(state.storage)})")
         rows = []
         for j in state.storage:

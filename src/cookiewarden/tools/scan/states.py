@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urldefrag, urlsplit
 
 from .findings import site_of
-from .model import ScanError, ScanOptions, State, StateRun
+from .model import CookieSeen, ScanError, ScanOptions, State, StateRun, StorageSeen
 from .observe import Recorder
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ async def _procedure(
         screenshot = await visit.page.screenshot(type="jpeg", quality=70)
     await visit.snapshot()
     consent_at = None
-    before: tuple[Any, Any] = ((), ())
+    before: tuple[tuple[CookieSeen, ...], tuple[StorageSeen, ...]] = ((), ())
     if state.kind == "withdraw":
         await visit.choose("accept_all")
         await visit.settle()
