@@ -252,6 +252,7 @@ async def run_state(
     finally:
         with contextlib.suppress(Error):
             await context.close()
+        await recorder.settle()  # headers still being read end with the context: no stray task
 
 
 async def _procedure(
