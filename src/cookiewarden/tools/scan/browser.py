@@ -76,6 +76,9 @@ def find_browser(explicit: str | None, playwright: Playwright | None = None) -> 
     """The Chromium to run (rule 1).
 
     :raises ScanError: ``explicit`` is not an executable file, or no Chromium is found.
+
+    >>> find_browser(None)  # doctest: +SKIP
+    '/usr/bin/chromium'
     """
     if explicit:
         path = shutil.which(explicit) or explicit

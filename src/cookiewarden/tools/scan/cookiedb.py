@@ -172,6 +172,10 @@ def read_database(text: str, *, source: str = "open-cookie-database.csv") -> Coo
 
     :raises DatabaseError: naming ``source`` when the header is not :data:`COLUMNS` or a row
         names a category outside :data:`CATEGORIES`.
+
+    >>> text = open("open-cookie-database.csv", encoding="utf-8").read()  # doctest: +SKIP
+    >>> len(read_database(text))  # doctest: +SKIP
+    2264
     """
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
@@ -198,7 +202,11 @@ def read_database(text: str, *, source: str = "open-cookie-database.csv") -> Coo
 
 @functools.cache
 def load_database() -> CookieDatabase:
-    """The shipped database (``data/open-cookie-database.csv``), read once."""
+    """The shipped database (``data/open-cookie-database.csv``), read once.
+
+    >>> load_database().find("_gid").category
+    'Analytics'
+    """
     data = resources.files(__package__).joinpath("data", "open-cookie-database.csv")
     return read_database(data.read_text("utf-8"))
 

@@ -311,7 +311,16 @@ class _Item:
 
 
 def judge(scan: Scan, policy: Policy) -> Judgement:
-    """Judge every reached state of ``scan`` against ``policy`` (the rules above)."""
+    """Judge every reached state of ``scan`` against ``policy`` (the rules above).
+
+    >>> from cookiewarden.tools.scan.model import CookieSeen, State, StateRun
+    >>> jar = (CookieSeen("_ga", "example.com", "/", None, False, False, "Lax"),)
+    >>> run = StateRun(State("none"), reached=True, cookies=jar)
+    >>> judgement = judge(Scan(("https://example.com/",), "example.com", (run,), 0.0),
+    ...                   Policy.default())
+    >>> [(f.state, f.kind, f.name) for f in judgement.findings], judgement.exit_code
+    ([('none', 'undeclared', '_ga')], 1)
+    """
     site = site_of(scan.site_host)
     states = []
     for run in scan.runs:

@@ -97,6 +97,13 @@ class Recorder:
     """Collects what one state's context does (the rules above).
 
     :param state: the state this context is for.
+
+    >>> recorder = Recorder(State("accept"))
+    >>> await recorder.attach(context)  # doctest: +SKIP
+    >>> await recorder.snapshot(context, page)  # doctest: +SKIP
+    >>> run = recorder.run(("https://staging.example.com/",), consent_at=None)
+    >>> run.reached, run.cookies
+    (True, ())
     """
 
     def __init__(self, state: State) -> None:

@@ -208,7 +208,10 @@ def _state(state: StateJudgement, policy: Policy) -> str:
 def render_html(
     judgement: Judgement, *, suggestions: tuple[Suggestion, ...] | None = None, now: float
 ) -> str:
-    """The whole report as one HTML page (the rules above); ``now`` dates it."""
+    """The whole report as one HTML page (the rules above); ``now`` dates it.
+
+    >>> Path("scan.html").write_text(render_html(judgement, now=time.time()))  # doctest: +SKIP
+    """
     scan, policy = judgement.scan, judgement.policy
     findings, missed = judgement.findings, judgement.not_reached
     if findings or missed:

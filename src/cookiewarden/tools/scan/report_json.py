@@ -118,6 +118,10 @@ def document(
 
 
 def render_json(judgement: Judgement, *, suggestions: tuple[Suggestion, ...] | None = None) -> str:
-    """The report as a JSON document, newline-terminated."""
+    """The report as a JSON document, newline-terminated.
+
+    >>> print(render_json(judge(scan, policy)), end="")  # doctest: +SKIP
+    {"policy_version": "2026-11-01", "pages": ["https://staging.example.com/"], ...
+    """
     data = document(judgement, suggestions=suggestions)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -59,7 +59,12 @@ def _cookie_row(judged: Judged) -> list[str]:
 
 
 def render_text(judgement: Judgement, *, suggestions: tuple[Suggestion, ...] | None = None) -> str:
-    """The report for a terminal (the rules above)."""
+    """The report for a terminal (the rules above).
+
+    >>> print(render_text(judge(scan, policy)), end="")  # doctest: +SKIP
+    cookiewarden scan: 1 page in 3 states, against policy version 2026-11-01
+    ...
+    """
     scan, policy = judgement.scan, judgement.policy
     pages = scan.pages or scan.urls
     out = [
@@ -129,6 +134,10 @@ class ProgressBar:
     """A one-line progress bar on ``stream``, for scans of more than one page (rule 3).
 
     :param planned: pages planned at the start (states x URLs given); links found add more.
+
+    >>> bar = ProgressBar(sys.stderr, planned=6)  # doctest: +SKIP
+    >>> scan = run_scan(urls, states, options, progress=bar)  # doctest: +SKIP
+    >>> bar.finish()  # doctest: +SKIP
     """
 
     def __init__(self, stream: TextIO, planned: int) -> None:

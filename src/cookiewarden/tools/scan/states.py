@@ -126,7 +126,15 @@ class _Visit:
         return False
 
     async def reload(self) -> None:
-        await self.page.reload(wait_until="load", timeout=self.options.timeout * 1000)
+        from playwright.async_api import TimeoutError
+
+        timeout = self.options.timeout
+        try:
+            await self.page.reload(wait_until="load", timeout=timeout * 1000)
+        except TimeoutError:
+            raise ScanError(
+                f"{self.page.url} did not finish loading again within {timeout:g} s (see --timeout)"
+            ) from None
         await self.settle()
 
     async def snapshot(self) -> None:
@@ -232,6 +240,9 @@ async def run_state(
     :param notes: receives what the reader should know (pages skipped), once each.
     :param progress: told after each page.
     :raises ScanError: a URL the user gave does not load, is not HTML or never finishes.
+
+    >>> run = await run_state(browser, State("reject"), ("https://staging.example.com/",),
+    ...                       ScanOptions(), notes=[], progress=print)  # doctest: +SKIP
     """
     from playwright.async_api import Error
 

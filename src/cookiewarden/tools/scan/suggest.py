@@ -93,7 +93,17 @@ def _from_entry(suggestion: Suggestion, entry: Entry, policy: Policy) -> None:
 
 
 def suggest(judgement: Judgement, database: CookieDatabase) -> tuple[Suggestion, ...]:
-    """One entry per undeclared first-party cookie and storage key of the scan (rules 1-4)."""
+    """One entry per undeclared first-party cookie and storage key of the scan (rules 1-4).
+
+    >>> from cookiewarden.tools.scan.cookiedb import load_database
+    >>> from cookiewarden.tools.scan.findings import judge
+    >>> from cookiewarden.tools.scan.model import CookieSeen, Scan, State, StateRun
+    >>> jar = (CookieSeen("_ga", "example.com", "/", None, False, False, "Lax"),)
+    >>> scan = Scan((), "example.com", (StateRun(State("none"), True, cookies=jar),), 0.0)
+    >>> [(s.name, s.category, s.provider) for s in suggest(judge(scan, Policy.default()),
+    ...                                                    load_database())]
+    [('_ga', 'performance', 'Google Analytics')]
+    """
     policy = judgement.policy
     found: dict[tuple[Literal["cookies", "storage"], str], Suggestion] = {}
     for state in judgement.states:
@@ -138,7 +148,18 @@ def _toml(text: str) -> str:
 
 
 def render_entries(suggestions: tuple[Suggestion, ...]) -> str:
-    """The suggestions as TOML tables to paste into the policy file."""
+    """The suggestions as TOML tables to paste into the policy file.
+
+    >>> unknown = Suggestion("storage", "fp_blob", "?", area="local", observed=["fp_blob"],
+    ...                      source="not in the Open Cookie Database")
+    >>> print(render_entries((unknown,)))
+    # fp_blob: not in the Open Cookie Database
+    [[storage]]
+    name = "fp_blob"
+    category = "?"  # not in the Open Cookie Database: choose its category
+    area = "local"
+    <BLANKLINE>
+    """
     out: list[str] = []
     for s in suggestions:
         lines = [f"[[{s.table}]]", f"name = {_toml(s.name)}"]
@@ -169,7 +190,11 @@ def render_entries(suggestions: tuple[Suggestion, ...]) -> str:
 def first_policy(judgement: Judgement, suggestions: tuple[Suggestion, ...], *, now: float) -> str:
     """A first policy file for the scanned site: the four usual categories, its cookies and
     storage keys as :func:`suggest` makes them, and the third-party hosts it requested, as
-    comments."""
+    comments.
+
+    >>> text = first_policy(judgement, suggest(judgement, load_database()), now=time.time())
+    ... # doctest: +SKIP
+    """
     default = (
         resources.files("cookiewarden.rules").joinpath("default_policy.toml").read_text("utf-8")
     )
