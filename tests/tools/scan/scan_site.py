@@ -12,7 +12,9 @@
   ``/_consent/guard.js`` first in ``<head>``.
 - ``plain.test``: no cookiewarden at all: ``/`` (no banner), ``/data.json`` (not HTML),
   ``/slow`` (an image that never finishes, so the page never loads), ``/page-2`` and
-  ``/page-3`` linked from ``/`` (a crawl), ``/missing`` linked too (404).
+  ``/page-3`` linked from ``/`` (a crawl), ``/missing`` linked too (404); also served as
+  ``127.0.0.1``, a secure context, where ``/cookie-store`` writes a cookie with
+  ``cookieStore.set`` from an inline script.
 
 Every host name is mapped to 127.0.0.1 by :data:`RESOLVER_RULES` (``--browser-arg``).
 """
@@ -108,6 +110,10 @@ localStorage.setItem("ab_variant", "B");
 localStorage.setItem("fp_blob", "x");
 new Image().src = "https://tracker.test:{tracker}/pixel.gif";
 """
+COOKIE_STORE = """<script>
+  // An inline script, in a secure context (127.0.0.1): its writer is the page itself.
+  window.written = cookieStore.set({name: "cs_pref", value: "1", expires: Date.now() + 3600e3});
+</script>"""
 PLAIN = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><h1>{title}</h1>{body}</body></html>
@@ -190,6 +196,7 @@ def plain_app() -> Any:
         Route("/data.json", lambda r: JSONResponse({"not": "html"})),
         Route("/slow", lambda r: page("Never loads", '<img src="/hang" alt="">')),
         Route("/hang", hang),
+        Route("/cookie-store", lambda r: page("cookieStore", COOKIE_STORE)),
     ]
     return Starlette(routes=routes)
 

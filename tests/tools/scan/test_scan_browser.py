@@ -82,6 +82,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "leaky.test": scan_site.site_app(t, guarded=False),
             "guarded.test": scan_site.site_app(t, guarded=True),
             "plain.test": scan_site.plain_app(),
+            "127.0.0.1": scan_site.plain_app(),
         }
         with scan_site.serve(scan_site.by_host(apps)) as port:
             yield Site(port, t, policy, directory)
@@ -278,11 +279,60 @@ def test_a_site_without_a_banner_is_not_reached_and_links_are_followed(site: Sit
     assert report["notes"] == [f"skipped {site.url('plain.test', '/missing')}: it answered 404"]
 
 
-def test_max_pages_bounds_the_crawl(site: Site) -> None:
-    code, report = scan(
-        site, site.url("plain.test"), "--depth", "2", "--max-pages", "2", "--states", "none"
+def test_max_pages_bounds_the_crawl(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "scan",
+            site.url("plain.test"),
+            "--policy",
+            str(site.policy),
+            "--depth",
+            "2",
+            "--max-pages",
+            "2",
+            "--states",
+            "none",
+            "--wait",
+            "0",
+            f"--browser-arg={scan_site.RESOLVER_RULES}",
+        ]
     )
-    assert (code, report["pages"]) == (0, [site.url("plain.test", p) for p in ("/", "/page-2")])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert text.splitlines()[:3] == [
+        "cookiewarden scan: 2 pages in 1 state, against policy version scan-fixture-1",
+        f"  {site.url('plain.test')}",
+        f"  {site.url('plain.test', '/page-2')}",
+    ]
+    assert text.endswith("OK: 1 state, every cookie, storage key and request within the policy\n")
+
+
+def test_a_cookie_store_write_by_an_inline_script(site: Site) -> None:
+    page = site.url("127.0.0.1", "/cookie-store")
+    out = site.directory / "cookie-store.html"
+    code = main(
+        [
+            "scan",
+            page,
+            "--policy",
+            str(site.policy),
+            "--states",
+            "none",
+            "--wait",
+            "0.2",
+            "--format",
+            "html",
+            "-o",
+            str(out),
+        ]
+    )
+    html = out.read_text("utf-8")
+    assert code == 1
+    row = re.search(r"<tr><td class=\"mono\">cs_pref</td>.*?</tr>", html)
+    assert row is not None, html
+    assert f'<td>script <span class="url muted">{page}</span></td>' in row.group(0)
+    assert "<td>undeclared</td>" in row.group(0)
+    assert html.count('src="data:image/jpeg;base64,') == 1  # --format html takes screenshots
 
 
 def jpeg_size(data: bytes) -> tuple[int, int]:
