@@ -126,7 +126,7 @@ async def _chromium(
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=log,
-                    start_new_session=True,
+                    start_new_session=hasattr(os, "killpg"),
                 )
             except OSError as exc:
                 raise ScanError(f"cannot start {executable}: {exc.strerror or exc}") from None
@@ -160,16 +160,25 @@ async def _endpoint(
     raise ScanError(f"{executable} did not start within {max(timeout, 10):g} s")
 
 
+def _signal(process: subprocess.Popen[bytes], *, kill: bool) -> None:
+    """Signal the Chromium we started and its helpers (its own process group, on POSIX)."""
+    with contextlib.suppress(ProcessLookupError):
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+        elif kill:
+            process.kill()
+        else:
+            process.terminate()
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """End the Chromium we started (its process group: it started its own helpers)."""
+    """End the Chromium we started: asked first, then killed after 10 s."""
     if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+        _signal(process, kill=False)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+            _signal(process, kill=True)
             process.wait(10)
 
 
