@@ -350,6 +350,16 @@ def test_audit_of_a_leaky_app_fails_with_the_audits_status(
     assert info.value.returncode == 1
 
 
+def test_scan_judges_by_the_projects_policy() -> None:
+    # The URL is refused only once the policy has loaded: without it the scan would ask for
+    # --policy instead.
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command("cookiewarden", "scan", "ftp://example.com/", stdout=out, stderr=err)
+    assert info.value.returncode == 2
+    assert "'ftp://example.com/' is not an http(s) URL" in err.getvalue()
+
+
 def test_a_policy_object_cannot_be_declared() -> None:
     from cookiewarden import Policy
 

@@ -232,6 +232,13 @@ def test_audit_of_a_leaky_app_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "tracker_xyz" in result.stdout
 
 
+def test_scan_judges_by_the_apps_policy() -> None:
+    # The URL is refused only once the policy has loaded (else: "scan needs the policy").
+    result = invoke(flask_app.app, "scan", "ftp://example.com/")
+    assert result.exit_code == 2
+    assert "'ftp://example.com/' is not an http(s) URL" in result.stderr
+
+
 def test_audit_of_a_factory_app_asks_for_the_target() -> None:
     app = make_app()
     CookieWardenFlask(app)

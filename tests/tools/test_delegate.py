@@ -52,8 +52,14 @@ POLICY = str(Path(__file__).resolve().parents[2] / "examples" / "policy.toml")
         pytest.param(
             "scan",
             ["https://example.com", "--depth", "2"],
-            ["scan", "https://example.com", "--depth", "2"],
-            id="scan-passes-through",
+            ["scan", "--policy", POLICY, "https://example.com", "--depth", "2"],
+            id="scan-gets-the-apps-policy",
+        ),
+        pytest.param(
+            "scan",
+            ["https://example.com", "--policy=other.toml"],
+            ["scan", "https://example.com", "--policy=other.toml"],
+            id="scan-users-policy",
         ),
     ],
 )
@@ -111,3 +117,11 @@ def test_a_frameworks_declare_takes_the_language_too(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert out.startswith("# Dichiarazione sui cookie\n")
     assert "del consenso all\u2019indirizzo `/privacy`" in out
+
+
+def test_scan_without_a_policy_file_is_passed_through() -> None:
+    # A framework whose policy is a Policy object, not a file: the user names one with --policy.
+    assert command_line("scan", ["https://example.com"], policy_file="") == [
+        "scan",
+        "https://example.com",
+    ]

@@ -12,11 +12,15 @@ Contract::
     cookiewarden records URL (--consent-id ID | --since DATE) [--format jsonl|csv]
     cookiewarden report --records URL [--since 30d|DATE] [--format text|html] [--output FILE]
     cookiewarden migrate URL
+    cookiewarden scan URL [URL ...] --policy FILE [--states none,reject,accept] [--suggest]
+                      [--format text|json|html] [--output FILE] [browser options]
+    cookiewarden init [--from-scan URL ...] [--output cookies.toml] [--force]
 
 This module parses arguments and dispatches, one ``cmd_*`` function per subcommand
 (:mod:`~cookiewarden.tools.commands`, :mod:`~cookiewarden.tools.records_commands`); the work
 lives elsewhere (:mod:`cookiewarden.tools.audit`, :mod:`cookiewarden.web.declaration`,
-:mod:`cookiewarden.records`, :mod:`cookiewarden.tools.demo`).
+:mod:`cookiewarden.records`, :mod:`cookiewarden.tools.demo`, :mod:`cookiewarden.tools.scan`;
+``scan`` and ``init`` are :mod:`~cookiewarden.tools.scan_commands`').
 
 Rules:
 1. Every mistake a user can make (a missing file, a bad policy, a TARGET that does not import,
@@ -25,7 +29,8 @@ Rules:
 2. Exit codes: 0 success; 2 usage errors (argparse). ``audit`` exits 1 when the app sets a
    cookie the policy does not declare or must rewrite or drop for a visitor who accepted
    everything (lifetime cap, session, domain, prefix), and 2 when it cannot audit at all.
-   ``report`` exits 2 when it cannot report (a missing database, a bad ``--since``). Every
+   ``report`` exits 2 when it cannot report (a missing database, a bad ``--since``). ``scan``
+   exits 1 on findings or a consent state it could not reach, 2 when it cannot scan. Every
    other command exits 1 on an error (``check``: the policy is invalid).
 3. ``audit`` never runs the middleware: see :mod:`cookiewarden.tools.audit`.
 4. Results go to stdout, progress and notes to stderr, so output can be piped.
@@ -44,6 +49,7 @@ from ..errors import CookieWardenError, PolicyError
 from .commands import Fail, cmd_audit, cmd_check, cmd_declare, cmd_demo, cmd_keygen
 from .records_commands import cmd_migrate, cmd_records, cmd_report
 from .report import RULES
+from .scan_commands import add_scan_parsers
 
 __all__ = ["main"]
 
@@ -58,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=_PROG,
-        description="Enforce, declare and audit a website's cookie policy.",
+        description="Enforce, declare, audit and scan a website's cookie policy.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -141,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create the consent-records table")
     p.add_argument("url", metavar="URL", help="sqlite:///file.db, a file path, or postgresql://")
     p.set_defaults(handler=cmd_migrate, error_code=1)
+
+    add_scan_parsers(sub)
     return parser
 
 

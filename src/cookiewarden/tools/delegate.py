@@ -9,7 +9,8 @@ Rules:
 1. What the user passes comes last, so an option given twice is the user's (argparse keeps the
    last); ``--consent-path`` and ``--host`` are added only when the user gave none.
 2. ``declare`` gets the policy file; ``audit`` the app as ``module:attribute`` (the user's, when
-   the first argument names one) and ``--policy``; ``scan`` is passed through untouched.
+   the first argument names one) and ``--policy``; ``scan`` gets ``--policy`` (the app's policy
+   is what a scan of its site judges by) unless the user gave one, or the app has no file.
 3. :func:`run` never raises ``SystemExit``: a usage error (or ``--help``) is its exit status.
 """
 
@@ -67,6 +68,8 @@ def command_line(
     ['declare', 'cookies.toml', '--consent-path', '/_consent', '--format', 'html']
     >>> command_line("audit", ["--path", "/a"], policy_file="cookies.toml", target="site:app")
     ['audit', 'site:app', '--policy', 'cookies.toml', '--path', '/a']
+    >>> command_line("scan", ["https://staging.example.com/"], policy_file="cookies.toml")
+    ['scan', '--policy', 'cookies.toml', 'https://staging.example.com/']
     """
     if tool == "declare":
         added = [] if _given(args, "--consent-path") else ["--consent-path", consent_path]
@@ -79,7 +82,8 @@ def command_line(
         added = ["--host", host] if host and not _given(rest, "--host") else []
         return ["audit", target, "--policy", str(policy_file), *added, *rest]
     if tool == "scan":
-        return ["scan", *args]
+        policy = [] if _given(args, "--policy") or not str(policy_file) else ["--policy"]
+        return ["scan", *policy, *([str(policy_file)] if policy else []), *args]
     raise ValueError(f"unknown tool {tool!r}; one of {', '.join(TOOLS)}")
 
 

@@ -10,7 +10,8 @@ Contract::
 ``declare`` renders the declaration of ``COOKIEWARDEN['POLICY']`` (linking the project's
 ``CONSENT_PATH``); ``audit`` requests the project's own app — ``WSGI_APPLICATION``
 (``mysite.wsgi.application`` → ``mysite.wsgi:application``), else ``ASGI_APPLICATION`` —
-against that policy, as a host ``ALLOWED_HOSTS`` lets in; ``scan`` is passed through. Every
+against that policy, as a host ``ALLOWED_HOSTS`` lets in; ``scan`` judges by that policy
+(``--policy``, unless given). Every
 other argument is the ``cookiewarden`` command's own (:mod:`cookiewarden.tools.delegate`).
 
 Rules:
@@ -32,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http.request import validate_host
 
 from ....configuration import read_policy
-from ....errors import CookieWardenError
+from ....errors import CookieWardenError, PolicyError
 from ....rules.policy import Policy
 from ....tools.delegate import TOOLS, command_line, run
 from ...conf import raw_settings, spell
@@ -70,6 +71,18 @@ def audit_host(policy: Policy) -> str | None:
     return None
 
 
+def _scan_policy_file() -> str:
+    """The project's policy file, for ``scan``'s ``--policy``; ``""`` when there is none to
+    name (a ``Policy`` object, or settings that do not read): the user gives ``--policy``."""
+    try:
+        _policy, policy_file = read_policy(raw_settings().get("POLICY"), name=spell)
+    except PolicyError as exc:
+        return exc.source or ""  # a file with errors: the scan names them
+    except CookieWardenError:
+        return ""
+    return "" if policy_file is None else str(policy_file)
+
+
 class Command(BaseCommand):
     """``manage.py cookiewarden``: see the module's contract."""
 
@@ -94,7 +107,7 @@ class Command(BaseCommand):
         tool: str = options["tool"]
         rest = [str(arg) for arg in options["tool_args"]]
         if tool == "scan":
-            argv = command_line(tool, rest, policy_file="")
+            argv = command_line(tool, rest, policy_file=_scan_policy_file())
         else:
             try:
                 values = raw_settings()
