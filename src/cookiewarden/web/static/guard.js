@@ -139,7 +139,7 @@ function render(c) { // SetCookie.to_header
 }
 
 // --- lookups: exact names first, then the longest glob (the compiled order)
-const compile = (list, key) => list.map((r) => ({ ...r, re: r.pattern && new RegExp(r.pattern) }));
+const compile = (list) => list.map((r) => ({ ...r, re: r.pattern && new RegExp(r.pattern) }));
 const COOKIES = compile(R.cookies), STORE = compile(R.storage), HOSTS = compile(R.hosts);
 const find = (list, key, k, ok = () => true) =>
   list.find((r) => ok(r) && (r.re ? r.re.test(k) : r[key] === k)) || null;
@@ -326,7 +326,7 @@ function activate(root = D) {
   for (const e of list) {
     if (e.hasAttribute("data-cookiewarden-activated")) continue;
     const cats = need(e), bad = cats.filter((k) => !KEYS.includes(k));
-    if (bad.length) { if (!e.cwWarned) warn(`gated ${e.localName} names unknown categor${bad.length > 1 ? "ies" : "y"} ${bad.join(", ")}: it stays off`, e); e.cwWarned = 1; continue; }
+    if (bad.length) { if (!e.cwWarned) warn(`gated ${e.localName} names unknown category ${bad}: it stays off`, e); e.cwWarned = 1; continue; }
     if (e.localName == "script" && e.type != "text/plain") continue; // not held: an ordinary script
     if (!cats.length || !cats.every(allows)) { if (e.localName == "iframe") placeholder(e, cats); continue; }
     e.setAttribute("data-cookiewarden-activated", "");
