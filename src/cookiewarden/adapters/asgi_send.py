@@ -88,12 +88,12 @@ def send_judged(exchange: Exchange, send: Send, message: Message) -> Awaitable[N
         if type(headers) is list:
             # rewrite_start for a header list, written out: this runs for every response.
             try:
-                for header in headers:
-                    if len(header[0]) == SET_COOKIE_LENGTH:  # may be Set-Cookie
-                        new = exchange.rewrite_raw_headers(headers)
-                        break
+                # A list without a name of Set-Cookie's length is rewritten only for the
+                # deletions due.
+                if has_set_cookie(headers) or exchange.has_work:
+                    new = exchange.rewrite_raw_headers(headers)
                 else:
-                    new = exchange.rewrite_raw_headers(headers) if exchange.has_work else None
+                    new = None
             except Exception:
                 new = exchange.fail_closed(headers)
             if new is not None:
