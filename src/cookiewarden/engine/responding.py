@@ -248,7 +248,8 @@ class Exchange:
         for header in pairs:
             name = header[0]
             size += len(name) + len(header[1])
-            if is_set_cookie(name):
+            # is_set_cookie, written out: a call per header would cost every response.
+            if name == _SET_COOKIE or (len(name) == 10 and name.lower() == _SET_COOKIE):
                 if first < 0:
                     first = len(out)
                 values.append(header[1])
