@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -35,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from examples import fastapi_app
 from playwright.sync_api import (
     Browser,
@@ -55,6 +52,7 @@ from starlette.routing import Route
 
 from cookiewarden import CookieWarden, Policy
 from cookiewarden.rules.wording import SHIPPED, page_words
+from servers import CHROMIUM_ARGS, serve
 
 CHROMIUM = shutil.which("chromium")
 IN_CI = os.environ.get("CI") == "true"
@@ -163,15 +161,7 @@ def _localised_page(
     )
 
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+LAUNCH_ARGS = CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
@@ -264,24 +254,8 @@ def _site() -> Any:
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     """The site under uvicorn in a background thread, on 127.0.0.1 and a free port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(_site(), ws="none", log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    with serve(_site()) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -39,6 +37,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from cookiewarden import CookieWarden, Policy
+from servers import CHROMIUM_ARGS, serve
 
 CHROMIUM = shutil.which("chromium")
 IN_CI = os.environ.get("CI") == "true"
@@ -153,45 +152,22 @@ def _app(port_box: list[int], hits: list[str], **options: Any) -> Any:
 @pytest.fixture(scope="module")
 def sites() -> Iterator[dict[str, Site]]:
     """Two servers: the site enforcing, and the same site in ``report_only``."""
-    running = []
-    out = {}
-    for name, options in (("enforcing", {}), ("report_only", {"report_only": True})):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        hits: list[str] = []
-        server = uvicorn.Server(uvicorn.Config(_app([port], hits, **options), log_level="warning"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        running.append((server, thread, sock))
-        out[name] = Site(f"http://{HOST}:{port}", port, hits)
-    try:
+    with ExitStack() as stack:
+        out = {}
+        for name, options in (("enforcing", {}), ("report_only", {"report_only": True})):
+            box: list[int] = [0]
+            hits: list[str] = []
+            port = stack.enter_context(serve(_app(box, hits, **options)))
+            box[0] = port  # the page names the trackers by the server's own port
+            out[name] = Site(f"http://{HOST}:{port}", port, hits)
         yield out
-    finally:
-        for server, thread, sock in running:
-            server.should_exit = True
-            thread.join(10)
-            sock.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: in CI, .ci/run must install it")
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--host-resolver-rules=MAP *.test 127.0.0.1",
-    ]
+    args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP *.test 127.0.0.1"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
         try:

@@ -23,16 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import subprocess
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -221,30 +215,6 @@ def by_host(apps: dict[str, Any]) -> Any:
         await app(scope, receive, send)
 
     return dispatch
-
-
-@contextmanager
-def serve(app: Any, **config: Any) -> Iterator[int]:
-    """``app`` under uvicorn in a thread, on 127.0.0.1 and a free port (yielded)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(app, ws="none", log_level="warning", timeout_graceful_shutdown=2, **config)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def self_signed(directory: Path) -> tuple[Path, Path] | None:

@@ -39,6 +39,7 @@ from cookiewarden.tools.scan.report_html import render_html
 from cookiewarden.tools.scan.report_json import document
 from cookiewarden.tools.scan.report_text import render_text
 from cookiewarden.tools.scan.suggest import suggest
+from servers import serve
 
 CHROMIUM = shutil.which("chromium")
 IN_CI = os.environ.get("CI") == "true"
@@ -75,16 +76,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cert, key = made
     policy = directory / "policy.toml"
     policy.write_text(scan_site.POLICY, "utf-8")
-    with scan_site.serve(
-        scan_site.tracker_app(), ssl_certfile=str(cert), ssl_keyfile=str(key)
-    ) as t:
+    with serve(scan_site.tracker_app(), ssl_certfile=str(cert), ssl_keyfile=str(key)) as t:
         apps = {
             "leaky.test": scan_site.site_app(t, guarded=False),
             "guarded.test": scan_site.site_app(t, guarded=True),
             "plain.test": scan_site.plain_app(),
             "127.0.0.1": scan_site.plain_app(),
         }
-        with scan_site.serve(scan_site.by_host(apps)) as port:
+        with serve(scan_site.by_host(apps)) as port:
             yield Site(port, t, policy, directory)
 
 
@@ -528,7 +527,7 @@ def _example(name: str) -> Any:
 def test_the_examples_scan_clean(site: Site, name: str, request: pytest.FixtureRequest) -> None:
     if name == "django":
         request.getfixturevalue("django_project")
-    with scan_site.serve(_example(name)) as port:
+    with serve(_example(name)) as port:
         code, report = scan(site, f"http://127.0.0.1:{port}/", policy=EXAMPLES_POLICY)
     assert (code, report["findings"]) == (0, [])
     assert all(s["reached"] for s in report["states"].values())
