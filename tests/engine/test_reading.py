@@ -196,6 +196,9 @@ def test_any_space_is_what_str_strip_removes_and_the_latin1_octets() -> None:
         pytest.param(
             "", "\u3000lang", {"", "\u3000lang", "\u00e3\x80\x80lang"}, id="nameless-not-trimmed"
         ),
+        pytest.param(
+            "", "\x1clang\x0b", {"", "\x1clang\x0b", "lang"}, id="nameless-as-werkzeug-3.1.8"
+        ),
         pytest.param("", "a=b", {"a"}, id="nameless-with-equals-is-judged-by-its-head"),
         pytest.param("", "\u2003ads=1", {"\u2003ads", "ads", "\u00e2\x80\x83ads"}, id="head"),
     ],
@@ -213,6 +216,8 @@ def test_readings_are_every_name_a_framework_may_see(
     [
         pytest.param("sessionid=s; \u00a0_ga=1", "sessionid=s", id="refused-under-unicode-space"),
         pytest.param("sessionid=s; _ga", "sessionid=s", id="refused-as-a-nameless-value"),
+        # Werkzeug up to 3.1.8 trimmed a nameless value of any whitespace into a name.
+        pytest.param("sessionid=s; \x0b_ga\x1c", "sessionid=s", id="refused-once-trimmed"),
         pytest.param("sessionid=s; \u00a0x=1", None, id="an-allowed-name-stays"),
     ],
 )

@@ -47,7 +47,9 @@ U+00A0, U+3000...), cookiewarden only SP/HTAB; and a re-rendered nameless ``=_ga
 ``cookiewarden/reading.py`` (rule 5): a cookie is hidden when any name a framework may read it
 by is refused: its name as sent, its name trimmed of all Unicode whitespace and of the lone
 octets 0x85/0xA0, and, for a nameless cookie, its value (Werkzeug's reading, which trims
-spaces and tabs only, as the browser already did). Those cases are ordinary rows now.
+spaces and tabs only, as the browser already did). Those cases are ordinary rows now. Later,
+under Werkzeug 3.1.8 (the table pins 3.1.9's rewritten parser): it trimmed a nameless cookie's
+value with ``str.strip()`` into a name (``\\x1clang\\x0b`` was ``lang``); rule 5 reads that too.
 
 Differences kept on purpose (each a ``differs`` entry):
 
@@ -836,9 +838,11 @@ def hidden_on_purpose(policy: Policy, name: str, value: str) -> bool:
     """Rule 5 of ``cookiewarden/reading.py``, restated for one browser-shaped cookie (UTF-8, no
     lone octet): hidden when a name some framework may read it by is refused: its name, its
     name trimmed of all Unicode whitespace (``str.strip()``, as Django WSGI reads it), or, when
-    nameless, ``""`` and its value as it is (Werkzeug's reading: it trims spaces and tabs
-    only, as the browser already did)."""
-    readings = (name, name.strip()) if name else ("", value)
+    nameless, ``""`` and its value as it is (Werkzeug's reading from 3.1.9: it trims spaces and
+    tabs only, as the browser already did) and its latin-1 text trimmed of all whitespace
+    (Werkzeug's reading up to 3.1.8, ``str.strip()`` over the WSGI environ's string)."""
+    latin1 = value.encode("utf-8").decode("latin-1").strip()
+    readings = (name, name.strip()) if name else ("", value, latin1)
     return any(refused(policy, reading) for reading in readings)
 
 

@@ -23,8 +23,8 @@ Rules:
 5. The app never sees a refused cookie under any name its framework may read it by: a cookie
    is hidden when its name as a browser sends it, its name as Starlette or Django trim it (all
    Unicode whitespace, and the latin-1 whitespace octets), its name in each framework's
-   decoding of the octets, or, for a nameless cookie, its value (Werkzeug's reading) is refused
-   or blocked (``tests/integrations/
+   decoding of the octets, or, for a nameless cookie, its value (Werkzeug's reading; up to
+   Werkzeug 3.1.8 trimmed of whitespace) is refused or blocked (``tests/integrations/
    test_request_filter_parsers.py`` runs each framework's own parser).
 """
 
@@ -88,8 +88,10 @@ def _readings(name: str, value: str) -> tuple[str, ...]:
         head, equals, _ = value.partition("=")
         if equals:
             return tuple(r for f in _forms(head) for r in (f.strip(_WSP), f.strip(_ANY_SPACE)))
-        # The value as Werkzeug reads it: trimmed of spaces and tabs already.
-        return ("", *_forms(value))
+        # The value as Werkzeug reads it as a name: as it is (3.1.9 on), or trimmed of any
+        # whitespace of its latin-1 text (up to 3.1.8: ``"\x1clang\x0b"`` was ``lang``).
+        forms = _forms(value)
+        return ("", *forms, forms[-2 if len(forms) > 1 else 0].strip(_ANY_SPACE))
     if name.isascii() and name[0] not in _ANY_SPACE and name[-1] not in _ANY_SPACE:
         return (name,)
     return tuple(r for f in _forms(name) for r in (f, f.strip(_ANY_SPACE)))
