@@ -23,7 +23,8 @@ import statistics
 from importlib import resources
 
 from cookiewarden import Policy
-from cookiewarden.rules.page_rules import page_rules
+from cookiewarden.rules.consent import Consent
+from cookiewarden.rules.page_rules import page_rules, page_state
 
 from . import ROOT
 
@@ -36,7 +37,6 @@ WRITES = [  # what tags write: declared, capped, refused, undeclared, a deletion
     "uid=u-1; max-age=86400; path=/",
     "_ga=; max-age=0; path=/; domain=.example.com",
 ]
-STATE = '{"decided": true, "granted": ["necessary", "performance", "functionality"]}'
 
 
 def _page(rules: str, guard: str | None) -> str:
@@ -73,7 +73,12 @@ def guard_mode(args: argparse.Namespace) -> int:
         return 2
     built = resources.files("cookiewarden.web").joinpath("static", "guard.min.js").read_text()
     policy = Policy.from_toml(ROOT / "examples" / "policy.toml")
-    rules = json.dumps(page_rules(policy, HOST))
+    # A visitor who granted performance and functionality, as /_consent/guard.js tells it.
+    state = page_state(policy, Consent.undecided(policy)) | {
+        "decided": True,
+        "granted": ["functionality", "necessary", "performance"],
+    }
+    rules = json.dumps(page_rules(policy, HOST) | {"state": state})
     # 1,000 writes each way; batches of 100, as the page's clock ticks in 100 µs at best.
     rounds, batch = (3, 100) if args.quick else (10, 100)
     with sync_playwright() as p:
@@ -86,7 +91,6 @@ def guard_mode(args: argparse.Namespace) -> int:
             context.route("**/*", lambda route: route.fulfill(body=html, content_type="text/html"))
             page = context.new_page()
             page.goto(f"http://{HOST}/")
-            page.evaluate(f"cookiewarden.guard.update({STATE})")
             guarded, raw = page.evaluate(MEASURE, [WRITES, rounds, batch])
         finally:
             browser.close()

@@ -130,6 +130,21 @@ def test_the_head_tags_carry_a_nonce_and_point_at_the_consent_path() -> None:
     assert 'nonce="lazy-n0nce"' in head_markup(nonce=lazy) and lazy.made
 
 
+def test_the_guards_url_names_the_visitors_state_where_it_is_known() -> None:
+    policy = Policy.default()
+    first = head_markup(policy=policy, consent=Consent.undecided(policy))
+    chosen = choose(policy, ["performance"], gpc=False, accept_all=False, method="api", now=0)
+    again = choose(policy, ["performance"], gpc=False, accept_all=False, method="api", now=9)
+    tokens = [
+        html.split("guard.js?s=", 1)[1][:13]
+        for html in (first, head_markup(policy=policy, consent=chosen))
+    ]
+    assert all(len(t) == 13 and t.endswith('"') for t in tokens) and tokens[0] != tokens[1]
+    # A state, not a visitor: two visitors who chose alike share one URL (and one cached copy).
+    assert head_markup(policy=policy, consent=again) == head_markup(policy=policy, consent=chosen)
+    assert "?s=" not in head_markup(policy=policy)  # no consent, no state to name
+
+
 @pytest.mark.parametrize("nonce", [None, ""], ids=["none", "empty"])
 def test_no_nonce_means_no_nonce_attribute(nonce: str | None) -> None:
     assert head_markup(nonce=nonce) == (

@@ -99,7 +99,15 @@ def _head(context: Any, nonce: str | None = None) -> Markup:
     request = context["request"]
     if nonce is None:
         nonce = getattr(request.state, "csp_nonce", None)
-    return Markup(head_markup(_engine(request).options.consent_path, nonce=nonce))
+    engine = _engine(request)
+    return Markup(
+        head_markup(
+            engine.options.consent_path,
+            nonce=nonce,
+            policy=engine.policy,
+            consent=get_consent(request),
+        )
+    )
 
 
 def _open(label: str = "Cookie settings") -> Markup:

@@ -162,7 +162,15 @@ def cookiewarden_head(nonce: str | None = None) -> Markup:
 
     Usage, in a template: ``<head>{{ cookiewarden_head() }} ...</head>``.
     """
-    return Markup(head_markup(_state().settings.consent_path, nonce=nonce or _nonce()))
+    settings = _state().settings
+    return Markup(
+        head_markup(
+            settings.consent_path,
+            nonce=nonce or _nonce(),
+            policy=settings.policy,
+            consent=get_consent(),
+        )
+    )
 
 
 def cookiewarden_open(label: str = "Cookie settings") -> Markup:

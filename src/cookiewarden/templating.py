@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from html import escape
 
 from .rules.consent import Consent
+from .rules.page_rules import state_token
 from .rules.policy import Policy
 from .web.page import head_tags
 
@@ -103,19 +104,29 @@ class ConsentView(Mapping[str, bool]):
         return f"<ConsentView decided={self.decided} granted=[{granted}]>"
 
 
-def head_markup(consent_path: str = "/_consent", *, nonce: object = None) -> str:
+def head_markup(
+    consent_path: str = "/_consent",
+    *,
+    nonce: object = None,
+    policy: Policy | None = None,
+    consent: Consent | None = None,
+) -> str:
     """The tags for the top of ``<head>``: the guard, then the deferred banner
     (:func:`cookiewarden.web.page.head_tags`), with the CSP script nonce when there is one.
 
     :param nonce: the page's nonce; anything that is not a non-empty string once made a string
         (a lazy nonce object is) counts as none.
+    :param policy: with ``consent``, the visitor's: the guard's URL names their state, so the
+        browser may keep the script until they choose again (rule 4 of
+        :mod:`cookiewarden.web.page`).
 
     >>> head_markup("/_consent", nonce="r4nd0m")  # doctest: +NORMALIZE_WHITESPACE
     '<script src="/_consent/guard.js" nonce="r4nd0m"></script><script
       src="/_consent/banner.js" defer nonce="r4nd0m"></script>'
     """
     text = None if nonce is None else str(nonce)
-    return head_tags(consent_path, nonce=text or None)
+    state = None if policy is None or consent is None else state_token(policy, consent)
+    return head_tags(consent_path, nonce=text or None, state=state)
 
 
 def open_button(label: str = "Cookie settings") -> str:

@@ -4,13 +4,17 @@ before </body>, in the core and through both adapters."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
 from cookiewarden.adapters.inject import MAX_INJECT_BODY, inject, injectable
-from cookiewarden.web.page import banner_tag
+from cookiewarden.rules.consent import Consent, choose
+from cookiewarden.rules.consent_codec import ConsentCodec
+from cookiewarden.rules.page_rules import state_token
+from cookiewarden.web.page import banner_tag, guard_tag
 
 HTML = (
     b'<!doctype html><html><HEAD lang="en"><script>window.early = 1;</script></HEAD>'
@@ -18,6 +22,8 @@ HTML = (
 )
 GUARD = b'<script src="/_consent/guard.js"></script>'
 TAG = b'<script src="/_consent/banner.js" defer></script>'
+DEFAULT = Policy.default()
+FIRST_VISIT = state_token(DEFAULT, Consent.undecided(DEFAULT))
 
 
 def with_tags(html: bytes, guard: bytes = GUARD, banner: bytes = TAG) -> bytes:
@@ -104,7 +110,9 @@ def test_the_tags_carry_the_csp_nonce() -> None:
     assert banner_tag("/c") == '<script src="/c/banner.js" defer></script>'
 
 
-def _asgi(body_chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[Any, bytes]:
+def _asgi(
+    body_chunks: list[bytes], headers: list[tuple[bytes, bytes]], cookie: str | None = None
+) -> tuple[Any, bytes]:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         for i, chunk in enumerate(body_chunks):
@@ -122,7 +130,8 @@ def _asgi(body_chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple
     async def send(message: Any) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"host", b"x.test")]}
+    request = [(b"host", b"x.test")] + ([(b"cookie", cookie.encode())] if cookie else [])
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": request}
     asyncio.run(mw(scope, receive, send))
     return sent[0], b"".join(m.get("body", b"") for m in sent[1:])
 
@@ -137,7 +146,7 @@ def test_asgi_injects_into_a_streamed_page_and_fixes_content_length() -> None:
     start, body = _asgi(chunks, headers)
     assert body == with_tags(
         HTML,
-        b'<script src="/_consent/guard.js" nonce="abc"></script>',
+        f'<script src="/_consent/guard.js?s={FIRST_VISIT}" nonce="abc"></script>'.encode(),
         b'<script src="/_consent/banner.js" defer nonce="abc"></script>',
     )
     assert (b"content-length", str(len(body)).encode()) in start["headers"]
@@ -152,7 +161,9 @@ def test_asgi_leaves_other_responses_alone() -> None:
     assert body == big
 
 
-def _wsgi(chunks: list[bytes], headers: list[tuple[str, str]]) -> tuple[Any, bytes, list[int]]:
+def _wsgi(
+    chunks: list[bytes], headers: list[tuple[str, str]], cookie: str | None = None
+) -> tuple[Any, bytes, list[int]]:
     closed: list[int] = []
 
     class Body:
@@ -170,8 +181,11 @@ def _wsgi(chunks: list[bytes], headers: list[tuple[str, str]]) -> tuple[Any, byt
         app, policy=Policy.default(), secret_keys=["k"], consent_log=None, inject_banner=True
     )
     started: list[Any] = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "x.test"}
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
     result = mw(
-        {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "x.test"},
+        environ,
         lambda status, hdrs, exc_info=None: started.append((status, hdrs)),
     )
     body = b"".join(result)
@@ -182,7 +196,7 @@ def _wsgi(chunks: list[bytes], headers: list[tuple[str, str]]) -> tuple[Any, byt
 def test_wsgi_injects_and_fixes_content_length() -> None:
     headers = [("Content-Type", "text/html"), ("Content-Length", str(len(HTML)))]
     (_status, sent_headers), body, closed = _wsgi([HTML[:10], HTML[10:]], headers)
-    assert body == with_tags(HTML)
+    assert body == with_tags(HTML, guard_tag("/_consent", state=FIRST_VISIT).encode())
     assert ("Content-Length", str(len(body))) in sent_headers
     assert closed == [1]
 
@@ -202,3 +216,29 @@ def test_the_last_body_end_is_found_however_far_from_the_end_it_is() -> None:
     )
     near = b"<body></body>" + b"z" * 5000 + b"<p></body>"
     assert inject(near, "/_consent").endswith(TAG + b"</body>")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("adapter", ["asgi", "wsgi"])
+def test_the_guards_url_names_the_visitors_state(adapter: str) -> None:
+    # A visitor who chose: their state's token, so their browser never takes a guard it kept
+    # from before the choice. A forged consent cookie is no consent: the first visit's token.
+    now = time.time()
+    chosen = choose(DEFAULT, ["performance"], gpc=False, accept_all=False, method="api", now=now)
+    value = ConsentCodec(DEFAULT, ["k"]).dumps(chosen)
+    for cookie, token in (
+        (f"cw_consent={value}", state_token(DEFAULT, chosen)),
+        (f"cw_consent={value[:-2]}xx", FIRST_VISIT),
+    ):
+        if adapter == "asgi":
+            _start, body = _asgi([HTML], [(b"content-type", b"text/html")], cookie)
+        else:
+            _started, body, _closed = _wsgi([HTML], [("Content-Type", "text/html")], cookie)
+        assert f'<script src="/_consent/guard.js?s={token}"></script>'.encode() in body
+    assert state_token(DEFAULT, chosen) != FIRST_VISIT
+
+
+def test_a_page_that_loads_the_guard_with_a_token_is_not_given_another() -> None:
+    page = b'<head><script src="/_consent/guard.js?s=0123456789ab"></script></head><body></body>'
+    assert inject(page, "/_consent", state=FIRST_VISIT) == page.replace(
+        b"</body>", TAG + b"</body>"
+    )

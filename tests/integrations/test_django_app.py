@@ -31,12 +31,15 @@ import cookiewarden.django
 from cookiewarden import ConfigurationError, Consent, PolicyError
 from cookiewarden.tools.delegate import run
 
-from .contract import EXAMPLE_POLICY, Client, asgi_httpx_client, wsgi_client
+from .contract import EXAMPLE_POLICY, FIRST, Client, asgi_httpx_client, wsgi_client
 
 pytestmark = pytest.mark.usefixtures("django_project")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-HEAD = '<script src="/_consent/guard.js"></script><script src="/_consent/banner.js" defer></script>'
+HEAD = (
+    f'<script src="/_consent/guard.js?s={FIRST}"></script>'
+    '<script src="/_consent/banner.js" defer></script>'
+)
 
 
 def settings_with(**changes: object) -> dict[str, object]:
@@ -156,7 +159,7 @@ def test_the_head_tag_carries_the_requests_nonce(
         assert html == HEAD
     else:
         assert html == (
-            f'<script src="/_consent/guard.js" nonce="{expected}"></script>'
+            f'<script src="/_consent/guard.js?s={FIRST}" nonce="{expected}"></script>'
             f'<script src="/_consent/banner.js" defer nonce="{expected}"></script>'
         )
 
@@ -174,7 +177,7 @@ def test_django_csps_nonce_is_in_the_header_and_on_the_tags() -> None:
     assert found is not None, page.headers
     nonce = found.group(1)
     assert (
-        f'<script src="/_consent/guard.js" nonce="{nonce}"></script>'
+        f'<script src="/_consent/guard.js?s={FIRST}" nonce="{nonce}"></script>'
         f'<script src="/_consent/banner.js" defer nonce="{nonce}"></script>'
     ) in page.text
 
@@ -182,10 +185,11 @@ def test_django_csps_nonce_is_in_the_header_and_on_the_tags() -> None:
 def test_the_head_tag_follows_the_consent_path_setting() -> None:
     with override_settings(COOKIEWARDEN=settings_with(CONSENT_PATH="/privacy")):
         assert render("{% cookiewarden_head %}") == (
-            '<script src="/privacy/guard.js"></script>'
+            '<script src="/privacy/guard.js"></script>'  # no request: no state to name
             '<script src="/privacy/banner.js" defer></script>'
         )
-    assert render("{% cookiewarden_head %}") == HEAD  # the change is forgotten with the override
+    # The change is forgotten with the override.
+    assert render("{% cookiewarden_head %}") == HEAD.replace(f"?s={FIRST}", "")
 
 
 @pytest.mark.parametrize(

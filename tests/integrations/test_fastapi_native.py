@@ -20,7 +20,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from cookiewarden import ConfigurationError, Consent, CookieWarden, Policy
 from cookiewarden.fastapi import ConsentDep, document_consent_api, get_consent, install_templates
 
-from .contract import EXAMPLE_POLICY
+from .contract import EXAMPLE_POLICY, FIRST
 
 KEY = "test-key-new-9876543210"
 POLICY = Policy.from_toml(EXAMPLE_POLICY)
@@ -28,7 +28,10 @@ PAGE = (
     "{{ cookiewarden_head() }}|{{ 'on' if consent.performance else 'off' }}"
     "|{{ consent.decided }}|{{ cookiewarden_open('Cookies & you') }}"
 )
-TAGS = '<script src="/_consent/guard.js"></script><script src="/_consent/banner.js" defer></script>'
+TAGS = (
+    f'<script src="/_consent/guard.js?s={FIRST}"></script>'
+    '<script src="/_consent/banner.js" defer></script>'
+)
 
 
 def build(templates_dir: Path | None = None, *, wrapped: bool = True, **options: Any) -> FastAPI:
@@ -134,7 +137,7 @@ def test_templates_read_the_consent_and_carry_the_tags(tmp_path: Path, mint: Any
 
 def test_the_head_follows_the_middlewares_consent_path(tmp_path: Path) -> None:
     page = get(build(tmp_path, consent_path="/privacy"), "/page").text
-    assert page.startswith('<script src="/privacy/guard.js"></script>')
+    assert page.startswith(f'<script src="/privacy/guard.js?s={FIRST}"></script>')
 
 
 def test_the_head_carries_the_nonce_of_request_state(tmp_path: Path) -> None:
@@ -146,7 +149,7 @@ def test_the_head_carries_the_nonce_of_request_state(tmp_path: Path) -> None:
 
     app.add_middleware(BaseHTTPMiddleware, dispatch=set_nonce)
     assert get(app, "/page").text.startswith(
-        '<script src="/_consent/guard.js" nonce="n0nce"></script>'
+        f'<script src="/_consent/guard.js?s={FIRST}" nonce="n0nce"></script>'
     )
 
 

@@ -19,14 +19,17 @@ from flask import Flask, g, render_template_string, request
 from cookiewarden import ConfigurationError, Policy, PolicyError
 from cookiewarden.flask import CookieWardenFlask, get_consent
 
-from .contract import EXAMPLE_POLICY
+from .contract import EXAMPLE_POLICY, FIRST
 
 KEY = "test-key-new-9876543210"
 PAGE = (
     "{{ cookiewarden_head() }}|{{ 'on' if consent.performance else 'off' }}"
     "|{{ consent.decided }}|{{ cookiewarden_open('Cookies & you') }}"
 )
-TAGS = '<script src="/_consent/guard.js"></script><script src="/_consent/banner.js" defer></script>'
+TAGS = (
+    f'<script src="/_consent/guard.js?s={FIRST}"></script>'
+    '<script src="/_consent/banner.js" defer></script>'
+)
 
 
 def make_app(**config: Any) -> Flask:
@@ -85,7 +88,8 @@ def test_init_app_serves_an_application_factory(mint: Any) -> None:
     app = make_app(COOKIEWARDEN_CONSENT_PATH="/privacy")
     ext.init_app(app)
     assert get(app, "/privacy").get_json()["policy_version"] == "2026-11-01"
-    assert '<script src="/privacy/guard.js"></script>' in get(app, "/page").get_data(as_text=True)
+    guard = f'<script src="/privacy/guard.js?s={FIRST}"></script>'
+    assert guard in get(app, "/page").get_data(as_text=True)
 
 
 def test_a_relative_policy_path_is_beside_the_app(tmp_path: Path) -> None:
@@ -179,7 +183,8 @@ def test_the_head_carries_the_pages_nonce(where: str, expected: str) -> None:
             request.csp_nonce = "from-talisman"  # type: ignore[attr-defined]
 
     page = get(app, "/page").get_data(as_text=True)
-    assert page.startswith(f'<script src="/_consent/guard.js" nonce="{expected}"></script>')
+    guard = f'<script src="/_consent/guard.js?s={FIRST}" nonce="{expected}"></script>'
+    assert page.startswith(guard)
 
 
 def test_a_nonce_passed_to_the_head_wins() -> None:

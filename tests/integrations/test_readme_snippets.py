@@ -38,12 +38,15 @@ from typing import Any
 import httpx
 import pytest
 
-from .contract import EXAMPLE_POLICY
+from .contract import EXAMPLE_POLICY, FIRST
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 KEY = "test-key-new-9876543210"
-TAGS = '<script src="/_consent/guard.js"></script><script src="/_consent/banner.js" defer></script>'
+TAGS = re.compile(
+    r'<script src="/_consent/guard\.js\?s=([0-9a-f]{12})"></script>'
+    r'<script src="/_consent/banner\.js" defer></script>'
+)
 ANALYTICS = '<script src="/static/analytics.js"></script>'
 BUTTON = '<button type="button" data-cookiewarden-open>Cookie settings</button>'
 MARKED = re.compile(r"^<!-- test: ([\w-]+) -->\n```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -146,8 +149,11 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def assert_page(page: str, *, analytics: bool) -> None:
-    assert TAGS in page and BUTTON in page
+    tags = TAGS.search(page)
+    assert tags is not None and BUTTON in page
     assert (ANALYTICS in page) is analytics
+    # The guard's URL names the visitor's state: a first visit's, or (analytics allowed) a choice's.
+    assert (tags.group(1) == FIRST) is not analytics
 
 
 def cookie_names(set_cookies: list[str]) -> list[str]:

@@ -1,5 +1,5 @@
 """What the engine compiles for the page guard (rules/page_rules.py): the policy's
-browser-relevant part for one host, and the cw_state value."""
+browser-relevant part for one host, and what the guard is told of one visitor."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from cookiewarden import Policy
 from cookiewarden.rules.consent import Consent, choose
-from cookiewarden.rules.page_rules import page_rules, state_tag, state_value
+from cookiewarden.rules.page_rules import page_rules, page_state
 
 POLICY = Policy.from_dict(
     {
@@ -54,7 +54,6 @@ def test_cookies_come_in_lookup_order_with_their_effective_lifetimes() -> None:
         ("_ga", False, year),  # 400 days, capped by max_age
         ("pref", False, year),
         ("cw_consent", False, 180 * 86400),
-        ("cw_state", False, 180 * 86400),
         ("_ga_*", True, year),  # the longest glob first
         ("_g*", True, 30 * 86400),
     ]
@@ -118,29 +117,40 @@ def test_storage_hosts_and_the_options_the_page_needs() -> None:
         }
     ]
     assert r["hosts"][0]["host"] == "*.ads.example" and r["unknown_hosts"] == "block"
-    assert (r["report_only"], r["consent_path"], r["mode"]) == (True, "/privacy", "opt-out")
+    assert (r["report_only"], r["consent_path"]) == (True, "/privacy")
     assert (r["secure"], r["root_domain"]) == ("same-as-request", "example.co.uk")
-    assert r["gpc_refuses"] == ["targeting"]
     assert [c["key"] for c in r["categories"]] == ["necessary", "functionality", "targeting"]
-    # A consent_required hook decides per request: the page cannot know, so it asks (opt-in).
-    assert rules(hooked=True)["mode"] == "opt-in"
+    # Nothing of one visitor: the state is added per request (page_state), so this part caches.
+    assert {"state", "mode", "gpc_refuses", "granted"}.isdisjoint(r)
+    assert r["own_cookies"] == ["cw_consent"]
 
 
 def _chosen(granted: list[str]) -> Consent:
     return choose(POLICY, granted, gpc=False, accept_all=False, method="api", now=1e9)
 
 
-def test_the_state_names_the_policy_version_and_the_optional_categories_granted() -> None:
-    tag = state_tag(POLICY)
-    assert len(tag) == 8 and int(tag, 16) >= 0
-    assert (
-        state_value(POLICY, _chosen(["targeting", "functionality"]))
-        == f"{tag}.functionality.targeting"
-    )
-    assert state_value(POLICY, _chosen([])) == tag
-    assert state_value(POLICY, Consent.undecided(POLICY)) is None
-    other = Policy.from_dict(
-        {**{"version": "2027"}, "categories": {"necessary": {"necessary": True}}}
-    )
-    assert state_tag(other) != tag  # a new version: a new tag, so the page asks again
-    assert rules()["tag"] == tag and rules()["state_cookie"] == "cw_state"
+def test_the_state_is_the_consent_as_the_server_reads_it() -> None:
+    assert page_state(POLICY, _chosen(["targeting", "functionality"])) == {
+        "decided": True,
+        "granted": ["functionality", "necessary", "targeting"],
+        "gpc": False,
+        "version": "2026-12-01",
+    }
+    assert page_state(POLICY, _chosen([]))["granted"] == ["necessary"]
+
+
+def test_an_undecided_visitor_gets_what_the_server_gives_them() -> None:
+    # The server shapes an undecided visitor's grants (opt-in, opt-out, GPC, a consent_required
+    # hook's answer); the page takes them as they are instead of guessing.
+    opt_in = page_state(POLICY, Consent.undecided(POLICY))
+    assert (opt_in["decided"], opt_in["granted"]) == (False, ["necessary"])
+    opt_out = page_state(POLICY, Consent.undecided(POLICY, required=False))
+    assert opt_out["granted"] == ["functionality", "necessary", "targeting"]
+    gpc = page_state(POLICY, Consent.undecided(POLICY, gpc=True, required=False))
+    assert (gpc["granted"], gpc["gpc"]) == (["functionality", "necessary"], True)
+
+
+def test_the_state_holds_no_identifier() -> None:
+    state = page_state(POLICY, _chosen(["targeting"]))
+    assert _chosen(["targeting"]).consent_id  # the consent has one; the page is not told it
+    assert set(state) == {"decided", "granted", "gpc", "version"}

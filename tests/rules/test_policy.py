@@ -9,7 +9,7 @@ import pytest
 
 from cookiewarden import Policy, PolicyError
 from cookiewarden.rules.durations import parse_duration
-from cookiewarden.rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
+from cookiewarden.rules.policy_entries import CONSENT_COOKIE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -79,11 +79,10 @@ def test_default_policy_has_four_categories_and_cookiewardens_own_cookies() -> N
         "targeting",
     ]
     assert policy.necessary_keys == {"necessary"}
-    # The signed consent cookie, and its script-readable state for the page guard.
-    assert [r.name for r in policy.cookies] == [CONSENT_COOKIE, STATE_COOKIE]
-    for name in (CONSENT_COOKIE, STATE_COOKIE):
-        rule = policy.lookup(name)
-        assert rule is not None and rule.category == "necessary" and rule.path == "/"
+    # The signed consent cookie (the page guard learns the choice from guard.js, no cookie).
+    assert [r.name for r in policy.cookies] == [CONSENT_COOKIE]
+    rule = policy.lookup(CONSENT_COOKIE)
+    assert rule is not None and rule.category == "necessary" and rule.path == "/"
     assert policy.storage == () and policy.hosts == () and policy.unknown_hosts == "allow"
     assert policy.max_age == 365 * 86400
 

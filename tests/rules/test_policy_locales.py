@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cookiewarden import Policy, PolicyError
-from cookiewarden.rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
+from cookiewarden.rules.policy_entries import CONSENT_COOKIE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -140,14 +140,14 @@ def test_own_cookies_speak_the_policys_language(
 
 def test_own_cookies_are_translated_in_each_locale_unless_the_locale_says_otherwise() -> None:
     policy = Policy.from_dict(
-        base(locales={"fr": {}, "nl": {"cookies": {STATE_COOKIE: "Eigen tekst."}}})
+        base(locales={"fr": {}, "nl": {"cookies": {CONSENT_COOKIE: "Eigen tekst."}}})
     )
     consent = policy.localised("fr").lookup(CONSENT_COOKIE)
     assert consent is not None
     assert (consent.purpose, consent.provider) == ("Consentement", "ce site")
     assert consent.description == "Mémorise vos choix en matière de cookies."
-    state = policy.localised("nl").lookup(STATE_COOKIE)
-    assert state is not None and (state.purpose, state.description) == (
+    own = policy.localised("nl").lookup(CONSENT_COOKIE)
+    assert own is not None and (own.purpose, own.description) == (
         "Toestemming",
         "Eigen tekst.",
     )
@@ -181,7 +181,7 @@ def test_missing_translations_name_the_keys_a_complete_locale_gives() -> None:
         base(locales={"it": complete, "de": {"cookies": {"sid": "Drin."}}, "pl": {}})
     )
     missing = policy.missing_translations()
-    assert missing["it"] == ()  # cw_consent and cw_state: cookiewarden ships Italian for them
+    assert missing["it"] == ()  # cw_consent: cookiewarden ships Italian for it
     assert missing["de"] == (
         "locales.de.categories.necessary.label",
         "locales.de.categories.performance.label",
@@ -195,7 +195,6 @@ def test_missing_translations_name_the_keys_a_complete_locale_gives() -> None:
     assert {
         "locales.pl.cookies.cw_consent.description",
         "locales.pl.cookies.cw_consent.purpose",
-        "locales.pl.cookies.cw_state.description",
     } <= set(missing["pl"])
 
 
@@ -239,7 +238,7 @@ BAD = [
     (
         _it(cookies={"ads": "x"}),
         "locales.it.cookies.ads",
-        "'ads' is not a declared cookie; declared: sid, _ga_*, cw_consent, cw_state",
+        "'ads' is not a declared cookie; declared: sid, _ga_*, cw_consent",
         "undeclared-cookie",
     ),
     (
@@ -334,7 +333,7 @@ def test_a_policy_file_with_an_undeclared_cookie_in_a_locale_names_file_and_key(
         Policy.from_toml(path)
     assert str(caught.value) == (
         f"{path}: locales.it.cookies.sesionid: 'sesionid' is not a declared cookie;"
-        " declared: sessionid, cw_consent, cw_state"
+        " declared: sessionid, cw_consent"
     )
 
 

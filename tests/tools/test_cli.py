@@ -85,7 +85,7 @@ def test_check_summarises_a_valid_policy() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "ok, policy version 2026-11-01" in out
-    assert re.search(r"necessary\s+Strictly necessary\s+4 cookies\s+always on", out)
+    assert re.search(r"necessary\s+Strictly necessary\s+3 cookies\s+always on", out)
     assert re.search(r"performance\s+Performance\s+2 cookies\s+asks consent", out)
     assert re.search(r"targeting .*1 cookie .*refused by GPC", out)
     assert "max_age: 1 year" in out

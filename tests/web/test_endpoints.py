@@ -16,29 +16,30 @@ from starlette.testclient import TestClient
 
 from cookiewarden import CookieWarden, CookieWardenWSGI, Policy
 from cookiewarden.records.sqlite import SQLiteSink
+from cookiewarden.rules.consent import Consent, choose
+from cookiewarden.rules.page_rules import state_token
 
 NOW = 1_795_000_000.0
 KEYS = ["k-old", "k-new"]
 ORIGIN = "http://testserver"
-POLICY = Policy.from_dict(
-    {
-        "version": "v1",
-        "gpc_refuses": ["targeting"],
-        "categories": {
-            "necessary": {"necessary": True, "label": "Strictly necessary"},
-            "performance": {"label": "Performance", "description": "Analytics"},
-            "functionality": {"label": "Functionality"},
-            "targeting": {"label": "Targeting"},
-        },
-        "cookies": [
-            {"name": "sessionid", "category": "necessary"},
-            {"name": "_ga", "category": "performance", "lifetime": "2y"},
-            {"name": "lang", "category": "functionality", "lifetime": "1y"},
-            {"name": "ads_id", "category": "targeting", "lifetime": "90d", "domain": "testserver"},
-            {"name": "deep", "category": "targeting", "lifetime": "1d", "path": "/shop"},
-        ],
-    }
-)
+POLICY_DATA: dict[str, Any] = {
+    "version": "v1",
+    "gpc_refuses": ["targeting"],
+    "categories": {
+        "necessary": {"necessary": True, "label": "Strictly necessary"},
+        "performance": {"label": "Performance", "description": "Analytics"},
+        "functionality": {"label": "Functionality"},
+        "targeting": {"label": "Targeting"},
+    },
+    "cookies": [
+        {"name": "sessionid", "category": "necessary"},
+        {"name": "_ga", "category": "performance", "lifetime": "2y"},
+        {"name": "lang", "category": "functionality", "lifetime": "1y"},
+        {"name": "ads_id", "category": "targeting", "lifetime": "90d", "domain": "testserver"},
+        {"name": "deep", "category": "targeting", "lifetime": "1d", "path": "/shop"},
+    ],
+}
+POLICY = Policy.from_dict(POLICY_DATA)
 
 
 async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
@@ -420,61 +421,109 @@ def test_hundred_concurrent_choices_all_recorded(tmp_path: Path) -> None:
 # -- the page guard's script and state ------------------------------------------------------------
 
 
+def _guard_rules(r: httpx.Response) -> dict[str, Any]:
+    body = r.text
+    assert "self.__cookiewardenRules" not in body  # replaced by the rules themselves
+    rules: dict[str, Any] = json.loads(body[body.rindex("})(") + 3 : body.rindex(");")])
+    return rules
+
+
+def _pair(r: httpx.Response, name: str) -> str:
+    return next(
+        h.split(";", 1)[0] for h in r.headers.get_list("set-cookie") if h.startswith(name + "=")
+    )
+
+
 def test_guard_script_carries_the_rules_compiled_for_the_request_host(client: httpx.Client) -> None:
     r = client.get("/_consent/guard.js")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/javascript")
-    assert r.headers["cache-control"] == "public, max-age=300"
+    # It holds this visitor's state: never for a shared cache; asked for by a hand-written tag
+    # (no state token in its URL), asked again on every page.
+    assert r.headers["cache-control"] == "private, no-cache"
+    assert r.headers["vary"] == "Cookie"
     assert r.headers["x-content-type-options"] == "nosniff"
-    body = r.text
-    assert "self.__cookiewardenRules" not in body  # replaced by the rules themselves
-    rules = json.loads(body[body.rindex("})(") + 3 : body.rindex(");")])
+    rules = _guard_rules(r)
     assert rules["format"] == 1 and rules["version"] == "v1"
     assert rules["host"]["name"] == "testserver"
     assert [c["name"] for c in rules["cookies"]][:2] == ["sessionid", "_ga"]
-    assert rules["gpc_refuses"] == ["targeting"]
+    # A first visit: no choice yet, every non-necessary category refused.
+    assert rules["state"] == {
+        "decided": False,
+        "granted": ["necessary"],
+        "gpc": False,
+        "version": "v1",
+    }
 
 
-def _state(r: httpx.Response) -> str | None:
-    for header in r.headers.get_list("set-cookie"):
-        if header.startswith("cw_state="):
-            return header
-    return None
+def test_the_guard_is_told_the_choice_of_the_visitor_who_asks(client: httpx.Client) -> None:
+    chosen = client.post("/_consent", json={"granted": ["targeting", "performance"]})
+    consent = _pair(chosen, "cw_consent")
+    state = _guard_rules(client.get("/_consent/guard.js", headers={"Cookie": consent}))["state"]
+    assert (state["decided"], state["granted"]) == (True, ["necessary", "performance", "targeting"])
+    withdrawn = _pair(client.delete("/_consent", headers={"Cookie": consent}), "cw_consent")
+    state = _guard_rules(client.get("/_consent/guard.js", headers={"Cookie": withdrawn}))["state"]
+    assert (state["decided"], state["granted"]) == (True, ["necessary"])
+    # A forged consent cookie is no consent, for the page as for the server.
+    forged = consent[:-3] + ("AAA" if not consent.endswith("AAA") else "BBB")
+    state = _guard_rules(client.get("/_consent/guard.js", headers={"Cookie": forged}))["state"]
+    assert (state["decided"], state["granted"]) == (False, ["necessary"])
 
 
-def test_a_choice_writes_the_pages_state_beside_the_consent_cookie(client: httpx.Client) -> None:
-    r = client.post("/_consent", json={"granted": ["targeting", "performance"]})
-    state = _state(r)
-    assert state is not None
-    value = state.split(";", 1)[0].split("=", 1)[1]
-    tag = value.split(".")[0]
-    assert value == f"{tag}.performance.targeting"  # optional categories only, sorted
-    assert "HttpOnly" not in state and "SameSite=Lax" in state and "Path=/" in state
-    assert "Expires=" in state  # it ends with the choice
-    withdrawn = _state(client.delete("/_consent", headers={"Cookie": state.split(";", 1)[0]}))
-    assert withdrawn is not None and withdrawn.split(";", 1)[0] == f"cw_state={tag}"
+def test_an_undecided_visitor_is_told_what_the_server_gives_them(kind: str) -> None:
+    # Opt-out, with GPC: the server's grants (everything but gpc_refuses), not a guess in the page.
+    opt_out = Policy.from_dict({**POLICY_DATA, "mode": "opt-out"})
+    with make_client(kind, policy=opt_out) as c:
+        state = _guard_rules(c.get("/_consent/guard.js", headers={"Sec-GPC": "1"}))["state"]
+    assert state == {
+        "decided": False,
+        "granted": ["functionality", "necessary", "performance"],
+        "gpc": True,
+        "version": "v1",
+    }
+    # A consent_required hook decides per request; the page is told its answer.
+    with make_client(kind, consent_required=lambda scope: False) as c:
+        state = _guard_rules(c.get("/_consent/guard.js"))["state"]
+    assert state["granted"] == ["functionality", "necessary", "performance", "targeting"]
 
 
-def test_get_sets_a_missing_or_stale_state_right_and_leaves_a_right_one(
-    client: httpx.Client,
-) -> None:
-    chosen = client.post("/_consent", json={"granted": ["performance"]})
-    consent = next(h for h in chosen.headers.get_list("set-cookie") if h.startswith("cw_consent="))
-    consent_pair = consent.split(";", 1)[0]
-    right = _state(chosen)
-    assert right is not None
-    right_pair = right.split(";", 1)[0]
-    # Missing (a choice made before the page guard), or stale (another choice): set right.
-    for cookie in (consent_pair, f"{consent_pair}; cw_state=deadbeef.targeting"):
-        fixed = _state(client.get("/_consent", headers={"Cookie": cookie}))
-        assert fixed is not None and fixed.split(";", 1)[0] == right_pair
-    # Right already: nothing to write.
-    assert (
-        _state(client.get("/_consent", headers={"Cookie": f"{consent_pair}; {right_pair}"})) is None
-    )
-    # Left without a valid choice (an expired or forged consent): deleted.
-    gone = _state(client.get("/_consent", headers={"Cookie": right_pair}))
-    assert gone is not None and "Max-Age=0" in gone
+def test_a_choice_sets_the_consent_cookie_alone(client: httpx.Client) -> None:
+    r = client.post("/_consent", json={"granted": ["performance"]})
+    written = [h for h in r.headers.get_list("set-cookie") if "Max-Age=0" not in h]
+    assert [h.split("=", 1)[0] for h in written] == ["cw_consent"]  # the page's state: guard.js
+
+
+def test_the_guard_is_kept_under_its_own_state_token_only(client: httpx.Client) -> None:
+    consent = _pair(client.post("/_consent", json={"granted": ["performance"]}), "cw_consent")
+    # The token names a state, not a visitor: anyone who granted performance alone has it.
+    alike = choose(POLICY, ["performance"], gpc=False, accept_all=False, method="api", now=0)
+    chosen = state_token(POLICY, alike)
+    undecided = state_token(POLICY, Consent.undecided(POLICY))
+    cookie = {"Cookie": consent}
+    # Under the token of this visitor's state (what the page's tags write): kept a while.
+    kept = client.get(f"/_consent/guard.js?s={chosen}", headers=cookie)
+    assert kept.headers["cache-control"] == "private, max-age=300"
+    assert _guard_rules(kept)["state"]["granted"] == ["necessary", "performance"]
+    # Under another state's token (a page kept from before the choice): right, and kept nowhere.
+    stale = client.get(f"/_consent/guard.js?s={undecided}", headers=cookie)
+    assert stale.headers["cache-control"] == "no-store" and "etag" not in stale.headers
+    assert _guard_rules(stale)["state"]["granted"] == ["necessary", "performance"]
+    for junk in ("x", "", "<script>"):
+        bad = client.get("/_consent/guard.js", params={"s": junk}, headers=cookie)
+        assert (bad.status_code, bad.headers["cache-control"]) == (200, "no-store")
+
+
+def test_the_guard_is_revalidated_by_its_etag(client: httpx.Client) -> None:
+    first = client.get("/_consent/guard.js")
+    etag = first.headers["etag"]
+    again = client.get("/_consent/guard.js", headers={"If-None-Match": f'W/"x", {etag}'})
+    assert (again.status_code, again.content) == (304, b"")
+    assert again.headers["etag"] == etag
+    # A choice changes what the guard says, so the old copy is not confirmed.
+    consent = _pair(client.post("/_consent", json={"granted": ["targeting"]}), "cw_consent")
+    changed = client.get("/_consent/guard.js", headers={"If-None-Match": etag, "Cookie": consent})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert _guard_rules(changed)["state"]["granted"] == ["necessary", "targeting"]
 
 
 @pytest.mark.parametrize("path", ["/_consent", "/_consent/banner.js", "/_consent/guard.js"])

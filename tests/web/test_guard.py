@@ -37,6 +37,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from cookiewarden import CookieWarden, Policy
+from cookiewarden.templating import head_markup
 from servers import CHROMIUM_ARGS, serve
 
 CHROMIUM = shutil.which("chromium")
@@ -143,10 +144,23 @@ def _app(port_box: list[int], hits: list[str], **options: Any) -> Any:
             return PlainTextResponse("ok")
         if request.url.path == "/embed":
             return HTMLResponse("<p>video</p>")
-        return HTMLResponse(TAG_PAGE.replace("PORT", str(port_box[0])))
+        html = TAG_PAGE.replace("PORT", str(port_box[0]))
+        if request.url.path.startswith("/made/"):
+            # A page made by a framework's template helper, which knows the visitor's state.
+            head = head_markup(policy=POLICY, consent=request.state.consent)
+            html = html.replace('<script src="/_consent/banner.js" defer></script>', "")
+            html = html.replace('<script src="/_consent/guard.js"></script>', head)
+        return HTMLResponse(html)
 
     inner = Starlette(routes=[Route("/{path:path}", page, methods=["GET", "POST"])])
-    return CookieWarden(inner, policy=POLICY, secret_keys=[SECRET], consent_log=None, **options)
+    guarded = CookieWarden(inner, policy=POLICY, secret_keys=[SECRET], consent_log=None, **options)
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/_consent/guard.js":
+            hits.append("guard.js")  # what reached the server, past the browser's cache
+        await guarded(scope, receive, send)
+
+    return counted
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +278,7 @@ def test_reject_all_leaves_nothing_optional_and_a_reload_stays_clean(visit: Visi
     visit.choose("Reject all")
     visit.page.reload()
     visit.open()
-    assert set(visit.jar()) == {"sessionid", "cw_consent", "cw_state"}
+    assert set(visit.jar()) == {"sessionid", "cw_consent"}
     assert visit.storage() == ({"cart": "3 items"}, {})
     assert PIXEL_HOST not in visit.hosts() and STATS_HOST not in visit.hosts()
     assert visit.ran() == []
@@ -282,7 +296,7 @@ def test_accept_all_writes_what_the_policy_allows_for_as_long_as_it_allows(visit
     visit.page.reload()
     visit.open()
     jar = visit.jar()
-    assert {"_ga", "_fbp", "lang", "sessionid", "cw_consent", "cw_state"} <= set(jar)
+    assert {"_ga", "_fbp", "lang", "sessionid", "cw_consent"} <= set(jar)
     assert "uid" not in jar  # undeclared: unknown = "block"
     assert jar["_ga"]["domain"] == ".cwshop.test"
     assert jar["_ga"]["expires"] - now == pytest.approx(365 * DAY, abs=120)  # 2 years → max_age
@@ -363,7 +377,13 @@ def test_the_embed_placeholder_allows_its_category_in_one_click(visit: Visit) ->
         "necessary",
         "functionality",
     ]
-    assert visit.jar()["cw_state"]["value"].endswith(".functionality")
+    # The choice is the server's: a new page asks guard.js, and it is told the grant.
+    visit.page.reload()
+    visit.page.wait_for_function("window.cookiewarden && window.cookiewarden.guard")
+    assert visit.page.evaluate("cookiewarden.guard.rules.state")["granted"] == [
+        "functionality",
+        "necessary",
+    ]
     _no_page_errors(visit)
 
 
@@ -384,4 +404,85 @@ def test_bad_input_never_throws_into_the_page(visit: Visit) -> None:
     )
     assert all(r == "ok" for r in results), results
     assert "obj" not in visit.jar() and "a" not in visit.jar()
+    _no_page_errors(visit)
+
+
+def _guard_loads(visit: Visit) -> int:
+    return visit.site.hits.count("guard.js")
+
+
+def _go(visit: Visit, path: str) -> dict[str, Any]:
+    """A new page of the site; what its guard was told of the visitor."""
+    visit.page.goto(visit.site.url + path)
+    visit.page.evaluate("window.cookiewarden.ready")
+    state: dict[str, Any] = visit.page.evaluate("cookiewarden.guard.rules.state")
+    return state
+
+
+def test_a_hand_written_tag_is_asked_for_on_every_page_and_always_right(visit: Visit) -> None:
+    before = _guard_loads(visit)
+    visit.open()
+    assert _go(visit, "/second")["decided"] is False
+    assert _guard_loads(visit) == before + 2  # no token in its URL: asked again (a 304)
+    # A choice the guard never heard of (the consent API called by the site's own code).
+    visit.page.evaluate(
+        """() => fetch("/_consent", {method: "POST", headers: {"Content-Type":
+        "application/json"}, body: JSON.stringify({granted: ["performance"]})})"""
+    )
+    state = _go(visit, "/next")
+    assert (state["decided"], state["granted"]) == (True, ["necessary", "performance"])
+    assert visit.page.evaluate("window.ran") == ["analytics-inline"]  # held until then
+    _no_page_errors(visit)
+
+
+def test_a_made_page_takes_the_guard_from_the_cache_until_the_visitor_chooses(
+    visit: Visit,
+) -> None:
+    before = _guard_loads(visit)
+    assert _go(visit, "/made/first")["decided"] is False
+    assert _go(visit, "/made/second")["decided"] is False
+    assert _guard_loads(visit) == before + 1  # the next page took it from the cache
+    visit.choose("Accept all")
+    state = _go(visit, "/made/third")  # a new state, a new URL
+    assert (state["decided"], len(state["granted"])) == (True, 4)
+    assert _go(visit, "/made/fourth")["decided"] is True
+    assert _guard_loads(visit) == before + 2
+    assert sorted(visit.page.evaluate("window.ran")) == ["ads.js", "analytics-inline", "tag.js"]
+    _no_page_errors(visit)
+
+
+def test_a_choice_made_past_the_guard_reaches_the_next_made_page(visit: Visit) -> None:
+    assert _go(visit, "/made/first")["decided"] is False
+    visit.page.evaluate(
+        """() => fetch("/_consent", {method: "POST", headers: {"Content-Type":
+        "application/json"}, body: JSON.stringify({granted: ["performance"]})})"""
+    )
+    state = _go(visit, "/made/next")
+    assert (state["decided"], state["granted"]) == (True, ["necessary", "performance"])
+    _no_page_errors(visit)
+
+
+def test_a_choice_posted_as_a_form_reaches_the_page_it_leads_to(visit: Visit) -> None:
+    assert _go(visit, "/made/first")["decided"] is False
+    visit.page.evaluate(
+        """() => { const f = document.createElement("form");
+        f.method = "post"; f.action = "/_consent";
+        for (const [n, v] of [["granted", "functionality"], ["next", "/made/after"]]) {
+          const i = document.createElement("input"); i.name = n; i.value = v; f.append(i); }
+        document.body.append(f); f.submit(); }"""
+    )
+    visit.page.wait_for_url("**/made/after")
+    visit.page.evaluate("window.cookiewarden.ready")
+    state = visit.page.evaluate("cookiewarden.guard.rules.state")
+    assert (state["decided"], state["granted"]) == (True, ["functionality", "necessary"])
+    _no_page_errors(visit)
+
+
+def test_back_to_a_page_from_before_the_choice_takes_the_choice(visit: Visit) -> None:
+    _go(visit, "/made/first")
+    _go(visit, "/made/second")
+    visit.choose("Reject all")
+    visit.page.go_back()  # a page, and a guard, from before the choice
+    visit.page.wait_for_function("cookiewarden.guard.consent().decided")
+    assert visit.page.evaluate("cookiewarden.guard.consent()")["granted"] == ["necessary"]
     _no_page_errors(visit)

@@ -38,7 +38,7 @@ from cookiewarden.rules.consent import Consent, choose
 from cookiewarden.rules.decide import decide
 from cookiewarden.rules.decision import RequestFacts
 from cookiewarden.rules.domains import request_host
-from cookiewarden.rules.page_rules import page_rules
+from cookiewarden.rules.page_rules import page_rules, page_state
 
 CHROMIUM = shutil.which("chromium")
 IN_CI = os.environ.get("CI") == "true"
@@ -164,9 +164,13 @@ def context(guard_source: str) -> Iterator[Any]:
             browser.close()
 
 
-def _guard_page(context: Any, guard: str, host: str, policy: Policy, state: str | None) -> Any:
-    """A page of ``host`` running the built guard with ``policy``'s rules for it."""
-    rules = json.dumps(page_rules(policy, request_host(host)))
+def _guard_page(
+    context: Any, guard: str, host: str, policy: Policy, consent: Consent | None
+) -> Any:
+    """A page of ``host`` running the built guard with ``policy``'s rules for it, told of
+    ``consent`` (``None``: a first visit) as ``/_consent/guard.js`` tells it."""
+    state = page_state(policy, consent or Consent.undecided(policy))
+    rules = json.dumps(page_rules(policy, request_host(host)) | {"state": state})
     url = f"http://{host}/guard-differential"
     context.pages_by_url[url] = (
         "<!doctype html><html><head>"
@@ -178,8 +182,6 @@ def _guard_page(context: Any, guard: str, host: str, policy: Policy, state: str 
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)
     assert page.evaluate("!!(window.cookiewarden && window.cookiewarden.guard)"), errors
-    if state is not None:
-        page.evaluate(f"cookiewarden.guard.update({state})")
     return page
 
 
@@ -192,9 +194,8 @@ def test_the_guard_decides_as_the_server(context: Any, guard_source: str) -> Non
     compared = 0
     for setup, policy in SETUPS.items():
         for label, consent in _consents(policy).items():
-            state = json.dumps({"decided": True, "granted": sorted(consent.granted)})
             for host, cases in by_host.items():
-                page = _guard_page(context, guard_source, host, policy, state)
+                page = _guard_page(context, guard_source, host, policy, consent)
                 try:
                     for secure in (True, False):
                         answers = page.evaluate(

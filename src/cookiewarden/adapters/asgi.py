@@ -123,7 +123,8 @@ class CookieWarden:
                         send_lean, self._lean_exchange, scope, send
                     )  # cheaper than a closure
                     if self._inject_banner:
-                        lean = BannerInjector(lean, self._consent_path).send
+                        page = self.engine.page
+                        lean = BannerInjector(lean, self._consent_path, page, consent).send
                     await self.app(scope, receive, lean)
                     return
                 cookie = None
@@ -170,7 +171,7 @@ class CookieWarden:
 
         judged: Send = partial(send_judged, exchange, send)  # no closure: see send_lean
         if self._inject_banner and kind == "http":
-            judged = BannerInjector(judged, self._consent_path).send
+            judged = BannerInjector(judged, self._consent_path, engine.page, exchange.consent).send
         await self.app(scope, receive, judged)
 
     def _begin_raw_exchange(self, scope: Scope) -> Exchange:

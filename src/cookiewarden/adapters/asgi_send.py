@@ -21,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from ..engine.page import PageCompiler
 from ..engine.responding import Exchange
+from ..rules.consent import Consent
 from .inject import MAX_INJECT_BODY, inject, injectable
 
 __all__ = [
@@ -158,11 +160,15 @@ class BannerInjector:
     One per request (``inject_banner``); see :mod:`cookiewarden.adapters.inject` for the rules.
     """
 
-    __slots__ = ("chunks", "consent_path", "next_send", "size", "start")
+    __slots__ = ("chunks", "consent", "consent_path", "next_send", "page", "size", "start")
 
-    def __init__(self, next_send: Send, consent_path: str) -> None:
+    def __init__(
+        self, next_send: Send, consent_path: str, page: PageCompiler, consent: Consent
+    ) -> None:
         self.next_send = next_send
         self.consent_path = consent_path
+        self.page = page  # names the visitor's state in the guard's URL, if a page gets it
+        self.consent = consent
         self.start: Message | None = None
         self.chunks: list[bytes] = []
         self.size = 0
@@ -191,7 +197,7 @@ class BannerInjector:
                     ),
                     None,
                 )
-                new = inject(body, self.consent_path, csp)
+                new = inject(body, self.consent_path, csp, self.page.token(self.consent))
                 await self._flush(body if new is None else new, False, changed=new is not None)
             return
         await self.next_send(message)

@@ -15,6 +15,10 @@ Rules:
    they work under a strict policy with no ``unsafe-inline``.
 4. The adapters buffer at most :data:`MAX_INJECT_BODY` bytes; a larger body streams through
    unchanged. ``Content-Length`` is fixed by the adapter from the new body.
+5. The guard's URL names the visitor's state (``?s=``, :mod:`cookiewarden.web.page` rule 4):
+   the browser keeps the script until the visitor chooses again. A shared cache that kept the
+   page for another visitor hands over their token, not their choice: the guard is still
+   answered from the ``Cookie`` header of the browser that asks.
 """
 
 from __future__ import annotations
@@ -50,9 +54,13 @@ def injectable(status: int, headers: Iterable[tuple[str, str]]) -> bool:
     return html
 
 
-def inject(body: bytes, consent_path: str, csp: str | None = None) -> bytes | None:
+def inject(
+    body: bytes, consent_path: str, csp: str | None = None, state: str | None = None
+) -> bytes | None:
     """``body`` with the guard's and the banner's tags in place; ``None`` to leave it as it is
-    (rules 2 and 3). Each place is found in one scan, and the body is copied once."""
+    (rules 2, 3 and 5). Each place is found in one scan, and the body is copied once.
+
+    :param state: the visitor's state token for the guard's URL (rule 5)."""
     nonce = csp_nonce(csp)
     loaded = set(_own_tags(consent_path).findall(body))  # the tags the page has already
     parts: list[tuple[int, str]] = []  # (offset in body, tag to insert there)
@@ -64,7 +72,7 @@ def inject(body: bytes, consent_path: str, csp: str | None = None) -> bytes | No
             start = _BODY_START.search(body)
             at = script.start() if script else start.end() if start else None
         if at is not None:
-            parts.append((at, guard_tag(consent_path, nonce=nonce)))
+            parts.append((at, guard_tag(consent_path, nonce=nonce, state=state)))
     if b"banner" not in loaded:
         end = _last_body_end(body)
         if end is not None:

@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..engine.core import Engine, Exchange
+from ..rules.consent import Consent
 from ..rules.policy import Policy
 from .inject import MAX_INJECT_BODY, inject, injectable
 
@@ -98,7 +99,7 @@ class CookieWardenWSGI:
             )
             lean = partial(_start_lean, self, environ, start_response)  # cheaper than a closure
             if self.engine.inject_banner:
-                return self._with_banner(environ, lean)
+                return self._with_banner(environ, lean, environ["cookiewarden.consent"])
             return self.app(environ, lean)
         return self._read(environ, start_response)
 
@@ -157,7 +158,7 @@ class CookieWardenWSGI:
             return start_response(status, new_headers, exc_info)
 
         if engine.inject_banner:
-            return self._with_banner(environ, start_with_policy)
+            return self._with_banner(environ, start_with_policy, exchange.consent)
         return self.app(environ, start_with_policy)
 
     def begin_lean(self, environ: WSGIEnvironment) -> Exchange:
@@ -172,9 +173,13 @@ class CookieWardenWSGI:
         )
 
     def _with_banner(
-        self, environ: WSGIEnvironment, start_response: Callable[..., Callable[[bytes], object]]
+        self,
+        environ: WSGIEnvironment,
+        start_response: Callable[..., Callable[[bytes], object]],
+        consent: Consent,
     ) -> Iterable[bytes]:
-        """Run the app, and add the banner's tag to a complete HTML body (``inject_banner``).
+        """Run the app, and add the page's tags to a complete HTML body (``inject_banner``),
+        the guard's naming ``consent``'s state.
 
         The real ``start_response`` is called only once the body is known, so that
         ``Content-Length`` can be fixed; bodies over the buffer limit stream through unchanged.
@@ -211,7 +216,7 @@ class CookieWardenWSGI:
                 body = b"".join(chunks)
                 csp = next((v for k, v in headers if k.lower() == "content-security-policy"), None)
                 path = self.engine.options.consent_path
-                new = inject(body, path, csp)
+                new = inject(body, path, csp, self.engine.page.token(consent))
                 if new is not None:
                     body = new
                     headers = [(k, v) for k, v in headers if k.lower() != "content-length"]

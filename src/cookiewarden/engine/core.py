@@ -165,7 +165,7 @@ class Engine:
         # The caches below are keyed on everything their value depends on; see rule 4 above.
         self.fact_reader = FactsReader(self.options.trusted_proxies)
         # What the page guard enforces, compiled per host (page.py).
-        self.page = PageCompiler(policy, self.options, hooked=consent_required is not None)
+        self.page = PageCompiler(policy, self.options)
         # (host, scheme, path, Cookie header, GPC) -> (facts, request side): begin_request.
         self._plans: BoundedCache[
             tuple[str | bytes, str, str, str | bytes | None, bool],

@@ -15,13 +15,7 @@ Rules:
    it, and is neither an IP address nor a fully qualified name (``www.example.com.`` takes only
    a dotted Domain); elsewhere the cookie is host-only. Where it is shared, a host-only one left
    from before is deleted first, so that only the shared one remains.
-3. Beside it, ``cw_state`` (:data:`~cookiewarden.rules.policy_entries.STATE_COOKIE`) tells the
-   page's scripts the choice (:func:`~cookiewarden.rules.page_rules.state_value`: the policy
-   version's tag and the optional categories granted, no identifier), for the page guard. It
-   is not ``HttpOnly`` (scripts read it), host-only, and expires with the choice. The consent
-   API's answers set a missing or stale one right (:meth:`ConsentIssuer.state_correction`):
-   never an app's response, which a shared cache might hand to another visitor.
-4. A record never holds the visitor's IP address or user agent, only their salted hash
+3. A record never holds the visitor's IP address or user agent, only their salted hash
    (:func:`~cookiewarden.records.subject_hash`, keyed by the newest secret key); a record that
    cannot be made is logged at ERROR and the choice stands.
 """
@@ -31,40 +25,23 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..rules.consent import Consent
 from ..rules.consent_codec import ConsentCodec
 from ..rules.cookies import deletion_header
-from ..rules.dates import format_cookie_date
 from ..rules.decision import RequestFacts
 from ..rules.domains import is_ip, within
-from ..rules.page_rules import state_value
 from ..rules.policy import Policy
-from ..rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
+from ..rules.policy_entries import CONSENT_COOKIE
 from .options import Options
 
 if TYPE_CHECKING:
     from ..records.record import ConsentRecord
 
-__all__ = ["ConsentIssuer", "state_header"]
+__all__ = ["ConsentIssuer"]
 
 logger = logging.getLogger("cookiewarden")
-
-
-def state_header(policy: Policy, consent: Consent, *, until: float | None, secure: bool) -> str:
-    """The ``Set-Cookie`` that leaves ``cw_state`` telling the page ``consent`` (rule 3): set until
-    the choice expires (``until``, Unix seconds; ``None``: a session cookie), or deleted while
-    the visitor has not chosen."""
-    value = state_value(policy, consent)
-    tail = "; Path=/; SameSite=Lax" + ("; Secure" if secure else "")
-    if value is None:
-        return deletion_header(STATE_COOKIE, domain=None, path="/", secure=secure)
-    if until is None:
-        return f"{STATE_COOKIE}={value}{tail}"
-    when = datetime.fromtimestamp(int(until), UTC)
-    return f"{STATE_COOKIE}={value}; Expires={format_cookie_date(when)}{tail}"
 
 
 class ConsentIssuer:
@@ -114,26 +91,6 @@ class ConsentIssuer:
         if self._secure(facts):
             parts.append("Secure")
         return "; ".join(parts)
-
-    def state_cookie(self, consent: Consent, facts: RequestFacts) -> str:
-        """The ``Set-Cookie`` of ``cw_state`` for a new choice (rule 3), beside :meth:`cookie`."""
-        until = (consent.issued_at or self.clock()) + self.policy.consent_lifetime(consent.granted)
-        return state_header(self.policy, consent, until=until, secure=self._secure(facts))
-
-    def state_correction(
-        self, consent: Consent, sent: list[str], facts: RequestFacts
-    ) -> str | None:
-        """The ``Set-Cookie`` that puts ``cw_state`` right for ``consent`` when the browser sent
-        ``sent`` (its ``cw_state`` values), or ``None`` when it holds exactly the right one: one
-        that is missing, stale (another choice, another policy version) or left without a valid
-        choice (rule 3)."""
-        expected = state_value(self.policy, consent)
-        if sent == ([] if expected is None else [expected]):
-            return None
-        until = None
-        if consent.issued_at is not None:
-            until = consent.issued_at + self.policy.consent_lifetime(consent.granted)
-        return state_header(self.policy, consent, until=until, secure=self._secure(facts))
 
     def domain_for(self, facts: RequestFacts) -> str | None:
         """``consent_cookie_domain`` where a browser takes it on this request's host (rule 2),

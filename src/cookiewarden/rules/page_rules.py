@@ -5,8 +5,8 @@ page is served from into plain, JSON-ready data that ``guard.js`` decides with, 
 :func:`~cookiewarden.rules.decide.decide` decides a ``Set-Cookie``: the categories, every
 declared cookie with its effective lifetime and hardening, the storage keys and hosts, the
 choices for undeclared ones, and what the public suffix list says about this host.
-:func:`state_value` is the value of the ``cw_state`` cookie that tells the page the visitor's
-choice; :func:`state_tag` names the policy version in it.
+:func:`page_state` is what the guard is told of one visitor: their consent as the server reads
+it on the request for the guard itself; :func:`state_token` names that state in the guard's URL.
 
 Rules:
 1. Never a second hand-written copy of the policy: everything the guard knows comes from here,
@@ -18,8 +18,11 @@ Rules:
 3. Globs are shipped as patterns Python and JavaScript match alike
    (:func:`~cookiewarden.rules.page_entries.glob_pattern`), in lookup order: exact names first,
    then the longest glob.
-4. ``cw_state`` holds no identifier: the policy version's tag and the optional categories
-   granted, ``<tag>[.<category>...]``; it exists only once the visitor has chosen.
+4. The visitor's state holds no identifier: whether they chose, the categories granted (an
+   undecided visitor's as the server shapes them: opt-in, opt-out, GPC, ``consent_required``),
+   whether GPC was sent, the policy version. It is the rules' one per-visitor part, served
+   ``private`` (:mod:`cookiewarden.web.endpoints`). Its token (twelve hex digits of a hash of
+   it) is the same for every visitor in the same state, so it names a state, never a visitor.
 5. The guard's own words come from here too (``texts``): for each of the policy's languages
    (lowercase tag; ``""``: its own), the placeholder of a held embed, its button and the
    category labels, which the guard picks by ``<html lang>``.
@@ -28,39 +31,57 @@ Rules:
 from __future__ import annotations
 
 import hashlib
+import json
+from functools import lru_cache
 from typing import Any
 
 from .consent import Consent
 from .domains import canonical_host, classify_cookie_domain, is_ip, registrable_domain
 from .page_entries import glob_pattern
 from .policy import Policy
-from .policy_entries import CONSENT_COOKIE, STATE_COOKIE, CookieRule
+from .policy_entries import CONSENT_COOKIE, CookieRule
 from .wording import page_words
 
-__all__ = ["page_rules", "state_tag", "state_value"]
+__all__ = ["page_rules", "page_state", "state_token"]
 
 FORMAT = 1
 """The shape of :func:`page_rules`' answer; the guard refuses another."""
 
 
-def state_tag(policy: Policy) -> str:
-    """Eight hex digits naming ``policy.version`` in ``cw_state`` (a new version, a new tag)."""
-    return hashlib.sha256(policy.version.encode("utf-8")).hexdigest()[:8]
+def page_state(policy: Policy, consent: Consent) -> dict[str, Any]:
+    """What the guard is told of one visitor (rule 4): ``decided``, ``granted`` (every category
+    key it grants, the necessary ones included, sorted), ``gpc`` and ``version``.
 
-
-def state_value(policy: Policy, consent: Consent) -> str | None:
-    """The ``cw_state`` value for ``consent``, ``None`` while the visitor has not chosen (rule 4).
-
-    >>> p = Policy.default()
     >>> from cookiewarden.rules.consent import choose
-    >>> c = choose(p, ["performance"], gpc=False, accept_all=False, method="api", now=0)
-    >>> state_value(p, c) == state_tag(p) + ".performance"
-    True
+    >>> p = Policy.default()
+    >>> page_state(p, choose(p, ["performance"], gpc=False, accept_all=False, method="api", now=0))
+    {'decided': True, 'granted': ['necessary', 'performance'], 'gpc': False, 'version': '1'}
     """
-    if not consent.decided:
-        return None
-    granted = sorted(k for k in policy.optional_keys if k in consent.granted)
-    return ".".join([state_tag(policy), *granted])
+    return {
+        "decided": consent.decided,
+        "granted": sorted(consent.granted),
+        "gpc": consent.gpc,
+        "version": policy.version,
+    }
+
+
+def state_token(policy: Policy, consent: Consent) -> str:
+    """The token of :func:`page_state` (rule 4), for the guard's URL: a new state, a new URL,
+    so a browser never takes a guard it cached for another state.
+
+    >>> from cookiewarden.rules.consent import Consent
+    >>> p = Policy.default()
+    >>> token = state_token(p, Consent.undecided(p))
+    >>> len(token), token == state_token(p, Consent.undecided(p, gpc=True))
+    (12, False)
+    """
+    return _token(policy.version, consent.decided, consent.granted, consent.gpc)
+
+
+@lru_cache(maxsize=256)
+def _token(version: str, decided: bool, granted: frozenset[str], gpc: bool) -> str:
+    text = json.dumps([version, decided, sorted(granted), gpc], separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def _cookie(policy: Policy, rule: CookieRule) -> dict[str, Any]:
@@ -97,16 +118,14 @@ def page_rules(
     host: str,
     *,
     report_only: bool = False,
-    hooked: bool = False,
     consent_path: str = "/_consent",
 ) -> dict[str, Any]:
-    """Everything the page guard decides with, for pages served from ``host``.
+    """Everything the page guard decides with, for pages served from ``host``, but the visitor
+    (:func:`page_state`, added per request).
 
     :param host: the request host, canonical (:func:`~cookiewarden.rules.domains.request_host`:
         a fully qualified name keeps its trailing dot).
     :param report_only: the guard writes everything and logs what it would have refused.
-    :param hooked: a ``consent_required`` hook decides per request where consent is required:
-        the page cannot know its answer, so an undecided visitor is treated as opt-in there.
     :param consent_path: where the consent API is.
     """
     unknown = policy.unknown
@@ -118,13 +137,9 @@ def page_rules(
     return {
         "format": FORMAT,
         "version": policy.version,
-        "tag": state_tag(policy),
-        "state_cookie": STATE_COOKIE,
-        "own_cookies": [CONSENT_COOKIE, STATE_COOKIE],
+        "own_cookies": [CONSENT_COOKIE],
         "consent_path": consent_path,
         "report_only": report_only,
-        "mode": "opt-in" if hooked else policy.mode,
-        "gpc_refuses": sorted(policy.gpc_refuses),
         "categories": [
             {"key": c.key, "label": c.label, "necessary": c.necessary} for c in policy.categories
         ],

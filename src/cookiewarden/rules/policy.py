@@ -15,9 +15,8 @@ Rules:
 2. A declared name is either exact or a glob (``*``, ``?``, ``[...]``). Lookup: the exact name
    wins; otherwise the longest matching glob (ties: the one declared first). Names are
    case-sensitive, as browsers treat them.
-3. The consent cookie ``cw_consent`` and its script-readable state ``cw_state`` are always
-   declared (necessary, lifetime the longer of ``consent_max_age`` and
-   ``consent_max_age_refused``).
+3. The consent cookie ``cw_consent`` is always declared (necessary, lifetime the longer of
+   ``consent_max_age`` and ``consent_max_age_refused``).
 4. Durations accept ``s``, ``m``, ``h``, ``d``, ``w``, ``y`` (365 days) and plain seconds.
 5. Beyond the basics (README "Beyond the basics"): ``mode`` ("opt-in" or "opt-out"),
    attribute hardening (``secure``, ``same_site_min``, per cookie ``http_only``), how long a
@@ -49,7 +48,6 @@ from .policy_entries import (
     MODES,
     SAME_SITE_MINIMUMS,
     SECURE_RULES,
-    STATE_COOKIE,
     Category,
     CookieRule,
     Mode,
@@ -71,7 +69,7 @@ from .policy_schema import check_cookie_domains, policy_fields
 __all__ = ["Policy"]
 
 # cookiewarden's own cookies, always declared (rule 3).
-_OWN_COOKIES = (CONSENT_COOKIE, STATE_COOKIE)
+_OWN_COOKIES = (CONSENT_COOKIE,)
 
 
 @dataclass(frozen=True, slots=True)

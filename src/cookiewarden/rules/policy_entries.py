@@ -32,7 +32,6 @@ __all__ = [
     "MODES",
     "SAME_SITE_MINIMUMS",
     "SECURE_RULES",
-    "STATE_COOKIE",
     "Category",
     "CookieRule",
     "Mode",
@@ -54,9 +53,6 @@ SAME_SITE_MINIMUMS: tuple[SameSiteMinimum, ...] = ("lax", "strict")
 
 CONSENT_COOKIE = "cw_consent"
 """The name of cookiewarden's own signed consent cookie, always declared."""
-STATE_COOKIE = "cw_state"
-"""The script-readable mirror of the consent (which categories, under which policy version,
-nothing more), always declared: what the page guard reads, written beside ``cw_consent``."""
 
 #: The characters that make a declared name a glob.
 GLOB_CHARS: Final = frozenset("*?[")

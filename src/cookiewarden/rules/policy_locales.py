@@ -34,7 +34,7 @@ Rules:
 3. A category translates ``label`` and ``description``; a cookie, storage key or host its
    ``description`` (a plain string) and ``purpose`` (a table for both). Providers are names
    and are not translated. What a locale leaves out is said in the policy's own language.
-4. cookiewarden's own cookies (``cw_consent``, ``cw_state``) are declared in every policy; where
+4. cookiewarden's own cookie (``cw_consent``) is declared in every policy; where
    the policy did not declare them itself, their texts are cookiewarden's words in each shipped
    language (:mod:`cookiewarden.rules.wording`), and a locale may still give its own.
 """

@@ -37,7 +37,7 @@ Section = Literal["banner", "guard", "cookies"]
 SECTIONS: Final[tuple[Section, ...]] = ("banner", "guard", "cookies")
 """``banner``: the banner's strings (``data-strings`` keys); ``guard``: the placeholder of a
 held embed (``placeholder`` with ``{categories}``, ``allow``); ``cookies``: what the
-declaration says of ``cw_consent`` and ``cw_state`` (their descriptions by name, ``purpose``
+declaration says of ``cw_consent`` (its description by name, ``purpose``
 and, for a site without ``[site] name``, ``provider``)."""
 
 

@@ -10,7 +10,7 @@ Contract (CONTRACT.md, "HTTP"): under ``consent_path``
 - ``DELETE``  → withdraws everything but necessary.
 - ``GET /banner.js``, ``/banner.css``, ``/declaration`` → the banner and the declaration.
 - ``GET /guard.js`` → the page guard, with the rules the engine compiled for the request host
-  (:mod:`cookiewarden.engine.page`); it learns the visitor's choice from ``cw_state``.
+  (:mod:`cookiewarden.engine.page`) and the visitor's state as this request reads it.
 
 Where the policy offers languages (:mod:`cookiewarden.web.languages`), the consent state is
 answered in the one negotiated (``?lang``, ``Accept-Language``, the policy's own) with
@@ -28,63 +28,32 @@ Rules:
 5. Nothing here does I/O: the record of a choice is returned for the adapter to commit.
 6. Every answer carries the deletions the request side found due (refused cookies the browser
    sent), as the app's responses do: what the log announces, leaves; such an answer is
-   ``private`` to caches. The consent API's answers also set ``cw_state`` right (missing,
-   stale, or left without a choice), which the app's responses never do.
+   ``private`` to caches.
+7. The assets (the banner, the guard with its rules and the visitor's state) and how caches
+   may keep them: :mod:`cookiewarden.web.assets`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..rules.consent import Consent, UnknownCategoryError, choose
 from ..rules.cookies import parse_cookie_header
-from ..rules.policy_entries import CONSENT_COOKIE, STATE_COOKIE
+from ..rules.policy_entries import CONSENT_COOKIE
+from .assets import ASSET_PATHS, asset
 from .languages import answer_language, banner_strings, declaration_page
+from .messages import MAX_BODY, EndpointRequest, EndpointResponse
 
 if TYPE_CHECKING:
     from ..engine.core import Engine, Exchange
-    from ..records.record import ConsentRecord
 
 __all__ = ["MAX_BODY", "EndpointRequest", "EndpointResponse", "handle", "safe_next"]
 
-MAX_BODY = 16 * 1024
 _JSON = "application/json"
 _NO_STORE = ("cache-control", "no-store")
 _ACTIONS = frozenset({"accept_all", "reject_all", "custom"})
-
-
-@dataclass(frozen=True, slots=True)
-class EndpointRequest:
-    """A request for the consent API, as plain values.
-
-    ``headers`` has lower-case names (repeated headers joined with ``", "``); ``path`` is the
-    full request path; ``body_too_large`` tells that the adapter stopped reading at
-    :data:`MAX_BODY`.
-    """
-
-    method: str
-    path: str
-    query: str
-    headers: Mapping[str, str]
-    body: bytes = b""
-    body_too_large: bool = False
-    client: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EndpointResponse:
-    """What the adapter sends back; ``record`` is committed by the adapter *before* sending."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    record: ConsentRecord | None = field(default=None)
 
 
 def _json(
@@ -97,23 +66,6 @@ def _json(
 
 def _error(status: int, error: str, detail: str) -> EndpointResponse:
     return _json(status, {"error": error, "detail": detail})
-
-
-@cache
-def _asset(name: str) -> bytes:
-    return resources.files("cookiewarden.web").joinpath("static", name).read_bytes()
-
-
-_ASSET_TYPES = {
-    "/banner.js": ("banner.min.js", "text/javascript; charset=utf-8"),
-    "/banner.css": ("banner.css", "text/css; charset=utf-8"),
-    "/guard.js": ("guard.min.js", "text/javascript; charset=utf-8"),
-}
-# Where the served guard takes its rules (the built script keeps this expression as it is).
-_RULES_MARK = b"self.__cookiewardenRules"
-# The rules change only with the policy (a new deploy): a few minutes in the browser's cache,
-# and a visit after a policy change is judged by the new tag in cw_state anyway.
-_GUARD_CACHE = "public, max-age=300"
 
 
 def consent_json(
@@ -256,35 +208,18 @@ def _answer(engine: Engine, exchange: Exchange, request: EndpointRequest) -> End
     method = request.method.upper()
     if sub in ("", "/"):
         if method in ("GET", "HEAD"):
-            sent = [v for n, v in _cookies(request) if n == STATE_COOKIE]
-            state = engine.issuer.state_correction(exchange.consent, sent, exchange.facts)
-            extra = [] if state is None else [("set-cookie", state)]
             lang = answer_language(engine.policy, request.query, request.headers)
             payload = consent_json(engine, exchange.consent, required=exchange.required, lang=lang)
-            return _json(200, payload, extra)
+            return _json(200, payload)
         if method in ("POST", "DELETE"):
             return _change(engine, exchange, request, method)
         return _json(
             405, {"error": "method-not-allowed", "detail": method}, [("allow", "GET, POST, DELETE")]
         )
-    if sub in _ASSET_TYPES:
+    if sub in ASSET_PATHS:
         if method not in ("GET", "HEAD"):
             return _json(405, {"error": "method-not-allowed", "detail": method}, [("allow", "GET")])
-        name, ctype = _ASSET_TYPES[sub]
-        body = _asset(name)
-        if sub == "/guard.js":
-            rules = engine.page.rules_json(exchange.facts.host).encode()
-            body = body.replace(_RULES_MARK, rules)
-        return EndpointResponse(
-            200,
-            [
-                ("content-type", ctype),
-                ("content-length", str(len(body))),
-                ("cache-control", "public, max-age=3600" if sub != "/guard.js" else _GUARD_CACHE),
-                ("x-content-type-options", "nosniff"),
-            ],
-            body,
-        )
+        return asset(engine, exchange, request, sub)
     if sub == "/declaration" and method in ("GET", "HEAD"):
         body, negotiated = declaration_page(
             engine.policy, engine.options.consent_path, request.query, request.headers
@@ -342,10 +277,7 @@ def _change(
     except UnknownCategoryError as exc:
         return _error(400, "unknown-category", f"unknown category keys: {', '.join(exc.keys)}")
 
-    set_cookies = [
-        engine.issuer.cookie(consent, exchange.facts),
-        engine.issuer.state_cookie(consent, exchange.facts),
-    ]
+    set_cookies = [engine.issuer.cookie(consent, exchange.facts)]
     if any(name == CONSENT_COOKIE for name, _ in _cookies(request)):
         # A host-only cw_consent from before consent_cookie_domain: expired, before the shared
         # one is set, so that only the shared one remains.

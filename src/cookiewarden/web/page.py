@@ -10,6 +10,10 @@ Rules:
 2. The banner (``{consent_path}/banner.js``) is deferred: it draws nothing until the page is
    parsed.
 3. Under a CSP that names a script nonce, both tags carry it (no ``unsafe-inline`` needed).
+4. Where the page is made knows the visitor's state (inject, the framework helpers), the
+   guard's URL names it (``guard.js?s=<token>``,
+   :func:`~cookiewarden.rules.page_rules.state_token`): the browser may then keep the script,
+   and a new choice is a new URL. A tag without it is asked again on every page.
 """
 
 from __future__ import annotations
@@ -39,9 +43,14 @@ def _nonce_attribute(nonce: str | None) -> str:
     return f' nonce="{escape(nonce)}"' if nonce else ""
 
 
-def guard_tag(consent_path: str, *, nonce: str | None = None) -> str:
-    """The guard's ``<script>`` tag (rule 1)."""
-    return f'<script src="{escape(consent_path)}/guard.js"{_nonce_attribute(nonce)}></script>'
+def guard_tag(consent_path: str, *, nonce: str | None = None, state: str | None = None) -> str:
+    """The guard's ``<script>`` tag (rule 1), naming the visitor's ``state`` token (rule 4).
+
+    >>> guard_tag("/_consent", state="0123456789ab")
+    '<script src="/_consent/guard.js?s=0123456789ab"></script>'
+    """
+    src = f"{escape(consent_path)}/guard.js" + (f"?s={escape(state)}" if state else "")
+    return f'<script src="{src}"{_nonce_attribute(nonce)}></script>'
 
 
 def banner_tag(consent_path: str, *, nonce: str | None = None) -> str:
@@ -51,11 +60,14 @@ def banner_tag(consent_path: str, *, nonce: str | None = None) -> str:
     )
 
 
-def head_tags(consent_path: str = "/_consent", *, nonce: str | None = None) -> str:
-    """The guard's and the banner's tags, for the top of a page's ``<head>``.
+def head_tags(
+    consent_path: str = "/_consent", *, nonce: str | None = None, state: str | None = None
+) -> str:
+    """The guard's and the banner's tags, for the top of a page's ``<head>``; ``state``: the
+    visitor's state token (rule 4).
 
     >>> tags = head_tags("/_consent", nonce="abc")
     >>> tags.startswith('<script src="/_consent/guard.js" nonce="abc"></script><script src=')
     True
     """
-    return guard_tag(consent_path, nonce=nonce) + banner_tag(consent_path, nonce=nonce)
+    return guard_tag(consent_path, nonce=nonce, state=state) + banner_tag(consent_path, nonce=nonce)

@@ -227,12 +227,12 @@ def test_a_cookie_wider_than_root_domain() -> None:
     against = policy(root_domain="shop.example.com", cookies=[])
     site = "www.shop.example.com"
     assert found(
-        "none", cookies=(cookie("cw_state", ".example.com", DAY),), site=site, against=against
-    ) == [("wide-domain", "cookie", "cw_state", "necessary")]
+        "none", cookies=(cookie("cw_consent", ".example.com", DAY),), site=site, against=against
+    ) == [("wide-domain", "cookie", "cw_consent", "necessary")]
     assert (
         found(
             "none",
-            cookies=(cookie("cw_state", ".shop.example.com", DAY),),
+            cookies=(cookie("cw_consent", ".shop.example.com", DAY),),
             site=site,
             against=against,
         )

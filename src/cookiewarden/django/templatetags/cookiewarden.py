@@ -14,6 +14,8 @@ Rules:
    context processor). django-csp's nonce is lazy: reading it here is what puts it in the
    response's header.
 3. The label is escaped (a ``SafeString`` or a lazy translation is kept as Django keeps it).
+4. With a request in the context, the guard's URL names the visitor's state, so the browser
+   keeps the script until they choose again (:mod:`cookiewarden.web.page`, rule 4).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from ...templating import head_markup, open_button
-from ..conf import warden_settings
+from ..conf import get_consent, warden_settings
 
 __all__ = ["cookiewarden_head", "cookiewarden_open", "register"]
 
@@ -53,7 +55,12 @@ def cookiewarden_head(context: Any, nonce: object = None) -> SafeString:
     """
     if nonce is None:
         nonce = _nonce(context)
-    return mark_safe(head_markup(warden_settings().consent_path, nonce=nonce))
+    settings = warden_settings()
+    request = getattr(context, "request", None) or context.get("request")
+    consent = None if request is None else get_consent(request)
+    return mark_safe(
+        head_markup(settings.consent_path, nonce=nonce, policy=settings.policy, consent=consent)
+    )
 
 
 @register.simple_tag

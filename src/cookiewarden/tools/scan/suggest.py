@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Final, Literal
 
 from ...rules.policy import Policy
-from ...rules.policy_entries import BAD_NAME_CHAR, CONSENT_COOKIE, STATE_COOKIE
+from ...rules.policy_entries import BAD_NAME_CHAR, CONSENT_COOKIE
 from .cookiedb import PURPOSES, CookieDatabase, Entry, map_category, parse_retention
 from .findings import Judgement, site_of
 from .model import CookieSeen, StorageSeen
@@ -227,7 +227,7 @@ def first_policy(judgement: Judgement, suggestions: tuple[Suggestion, ...], *, n
             " consent:"
         )
         tail += [f"#   {host}" for host in hosts]
-    own = [s for s in suggestions if s.name not in (CONSENT_COOKIE, STATE_COOKIE)]
+    own = [s for s in suggestions if s.name != CONSENT_COOKIE]
     entries = render_entries(tuple(own))
     return (
         "\n".join(head)

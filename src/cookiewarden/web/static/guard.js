@@ -11,24 +11,14 @@ const CK = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
 const getC = () => CK.get.call(D), setC = (v) => CK.set.call(D, v);
 const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
-// --- consent, from cw_state (the server writes it beside the HttpOnly cw_consent)
+// --- consent: the visitor's state as the server read it on the request for this script
+// (R.state; the server-side cw_consent stays the one source of truth, HttpOnly)
 const NEC = R.categories.filter((c) => c.necessary).map((c) => c.key);
 const KEYS = R.categories.map((c) => c.key);
-let granted, decided = false;
-function readState() {
-  granted = new Set(NEC);
-  decided = false;
-  for (const p of getC().split(";")) {
-    const i = p.indexOf("="), n = p.slice(0, i).trim(), v = p.slice(i + 1).trim().split(".");
-    if (i > 0 && n == R.state_cookie && v[0] == R.tag) {
-      decided = true;
-      v.slice(1).forEach((k) => KEYS.includes(k) && granted.add(k));
-    }
-  }
-  if (!decided && R.mode == "opt-out") {
-    const gpc = N.globalPrivacyControl === true;
-    KEYS.forEach((k) => (gpc && R.gpc_refuses.includes(k)) || granted.add(k));
-  }
+let granted, decided;
+function setState(s) {
+  granted = new Set(NEC.concat(s.granted.filter((k) => KEYS.includes(k))));
+  decided = !!s.decided;
 }
 const allows = (c) => c == null || granted.has(c);
 
@@ -374,22 +364,24 @@ async function allow(...cats) { // one click on an embed's placeholder: grant th
   return j;
 }
 function update(j) { // a new choice (the consent API's answer): refusal and grant act at once
-  if (j && Array.isArray(j.granted)) {
-    granted = new Set(NEC.concat(j.granted.filter((k) => KEYS.includes(k))));
-    decided = !!j.decided;
-  } else readState();
+  if (!j || !Array.isArray(j.granted)) return void fetch0.call(W, R.consent_path, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((r) => r.json()).then(update, () => {});
+  setState(j);
   sweep();
-  activate();
+  D.readyState != "loading" && activate(); // else DOMContentLoaded does
 }
 
-readState();
+setState(R.state || { granted: [] }); // no state: nothing optional
 sweep();
 // Elements added once the page is parsed; those the parser adds wait for DOMContentLoaded (an
 // iframe given its src while the parser inserts it stays blank in Chromium).
 new MutationObserver((ms) => D.readyState != "loading" && ms.forEach((m) => m.addedNodes.forEach((n) => n.nodeType == 1 && activate(n))))
   .observe(D.documentElement, { childList: true, subtree: true });
 D.readyState == "loading" ? D.addEventListener("DOMContentLoaded", () => activate()) : activate();
+// A page the browser kept (the bfcache, or history's copy) may name a state from before a
+// choice: ask the server.
 W.addEventListener("pageshow", (e) => e.persisted && update());
+performance.getEntriesByType?.("navigation")[0]?.type == "back_forward" && update();
 (W.cookiewarden ||= {}).guard = { version: "1", rules: R, decide, decideStorage, decideURL, update, allow, activate,
   consent: () => ({ decided, granted: [...granted] }) };
 })(self.__cookiewardenRules);
