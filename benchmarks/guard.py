@@ -56,7 +56,7 @@ MEASURE = """([writes, rounds, batch]) => {
     for (let i = 0; i < batch; i++) write(i % writes.length);
     return (performance.now() - t) * 1000 / batch;  // microseconds per write
   };
-  for (let i = 0; i < 5; i++) { time(guarded); time(raw); }  // warm up
+  for (let i = 0; i < 30; i++) { time(guarded); time(raw); }  // warm up (V8 optimises)
   const g = [], r = [];
   for (let i = 0; i < rounds; i++) { g.push(time(guarded)); r.push(time(raw)); }
   return [g, r];
