@@ -37,7 +37,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from cookiewarden import CookieWarden, Policy
+from cookiewarden.rules.page_rules import state_token
 from cookiewarden.templating import head_markup
+from cookiewarden.web.page import guard_tag
 from servers import CHROMIUM_ARGS, serve
 
 CHROMIUM = shutil.which("chromium")
@@ -150,6 +152,13 @@ def _app(port_box: list[int], hits: list[str], **options: Any) -> Any:
             head = head_markup(policy=POLICY, consent=request.state.consent)
             html = html.replace('<script src="/_consent/banner.js" defer></script>', "")
             html = html.replace('<script src="/_consent/guard.js"></script>', head)
+        if request.url.path.startswith("/kept/"):
+            # A page the browser may keep a while, without the banner (which asks the server on
+            # every page): the guard alone, its URL naming the state as the helpers do.
+            guard = guard_tag("/_consent", state=state_token(POLICY, request.state.consent))
+            html = html.replace('<script src="/_consent/banner.js" defer></script>', "")
+            html = html.replace('<script src="/_consent/guard.js"></script>', guard)
+            return HTMLResponse(html, headers={"Cache-Control": "private, max-age=600"})
         return HTMLResponse(html)
 
     inner = Starlette(routes=[Route("/{path:path}", page, methods=["GET", "POST"])])
@@ -485,4 +494,16 @@ def test_back_to_a_page_from_before_the_choice_takes_the_choice(visit: Visit) ->
     visit.page.go_back()  # a page, and a guard, from before the choice
     visit.page.wait_for_function("cookiewarden.guard.consent().decided")
     assert visit.page.evaluate("cookiewarden.guard.consent()")["granted"] == ["necessary"]
+    _no_page_errors(visit)
+
+
+def test_a_page_from_the_browsers_cache_takes_the_choice_made_since(visit: Visit) -> None:
+    assert _go(visit, "/kept/page")["decided"] is False
+    _go(visit, "/made/other")
+    visit.choose("Accept all")
+    before = len(visit.site.hits)
+    visit.page.goto(visit.site.url + "/kept/page")  # the page, and its guard, from the cache
+    visit.page.wait_for_function("cookiewarden.guard.consent().decided")
+    assert "www.cwshop.test/kept/page" not in visit.site.hits[before:]  # it was the cache's
+    assert len(visit.page.evaluate("cookiewarden.guard.consent()")["granted"]) == 4
     _no_page_errors(visit)

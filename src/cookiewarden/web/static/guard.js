@@ -378,10 +378,11 @@ sweep();
 new MutationObserver((ms) => D.readyState != "loading" && ms.forEach((m) => m.addedNodes.forEach((n) => n.nodeType == 1 && activate(n))))
   .observe(D.documentElement, { childList: true, subtree: true });
 D.readyState == "loading" ? D.addEventListener("DOMContentLoaded", () => activate()) : activate();
-// A page the browser kept (the bfcache, or history's copy) may name a state from before a
-// choice: ask the server.
+// A page the browser kept (the bfcache, history's copy, its HTTP cache) may name a state from
+// before a choice: ask the server.
 W.addEventListener("pageshow", (e) => e.persisted && update());
-performance.getEntriesByType?.("navigation")[0]?.type == "back_forward" && update();
+const nav = performance.getEntriesByType?.("navigation")[0];
+if (nav && (nav.type == "back_forward" || (nav.transferSize === 0 && nav.decodedBodySize > 0))) update();
 (W.cookiewarden ||= {}).guard = { version: "1", rules: R, decide, decideStorage, decideURL, update, allow, activate,
   consent: () => ({ decided, granted: [...granted] }) };
 })(self.__cookiewardenRules);
