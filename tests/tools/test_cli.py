@@ -501,6 +501,9 @@ def test_demo_serves_the_page_api_and_banner_then_stops_on_sigint(
     status, headers, body = _get(url)
     assert status == 200
     assert '<script src="/_consent/banner.js" defer></script>' in body
+    # The page guard is the first script of the page, its URL naming a first visit's state.
+    first_script = r'<head>\s*<meta[^>]*>\s*<meta[^>]*>\s*<script src="/_consent/guard\.js\?s='
+    assert re.search(first_script, body)
     assert "data-cookiewarden-open" in body and 'href="/_consent/declaration"' in body
     # An undecided visitor: only the necessary cookie leaves, and the table says so.
     assert [h.split("=", 1)[0] for h in headers["set-cookie"]] == ["sessionid"]

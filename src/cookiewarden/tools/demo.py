@@ -4,7 +4,9 @@ Contract: :func:`build_app` returns an ASGI app: a Starlette site wrapped in
 :class:`~cookiewarden.CookieWarden`, with the demo policy (``demo_policy.toml``) or a given one.
 Its page ``/`` tries to set cookies of every category, one undeclared cookie and one with an
 impossible ``Domain=.com``, shows the consent banner and a "Cookie settings" button, and lists,
-for the current request, every Set-Cookie it sent and what cookiewarden did with it.
+for the current request, every Set-Cookie it sent and what cookiewarden did with it. Its scripts
+then write cookies and ``localStorage`` keys the same way, through the page guard, and list what
+the guard did with each.
 
 Rules:
 1. Keep it honest: the table is computed with :func:`cookiewarden.rules.decide.decide`, the function
@@ -15,12 +17,17 @@ Rules:
    twice).
 2. Starlette is an optional extra: this is the only module that imports it.
 3. Consent records go to a SQLite file in a temporary directory, removed when the app shuts down.
+4. The page side is as honest: the page carries the guard first in ``<head>`` (the framework
+   helpers' tags, :func:`~cookiewarden.templating.head_markup`), and its table is computed in
+   the page with ``cookiewarden.guard.decide`` and ``decideStorage``, the functions the guard
+   runs on each write the script then makes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
+import json
 import re
 import secrets
 import shutil
@@ -43,6 +50,7 @@ from ..rules.cookies import parse_cookie_header
 from ..rules.decide import decide
 from ..rules.decision import Action, Decision, RequestFacts
 from ..rules.policy import Policy
+from ..templating import head_markup
 from .explain import describe, refused_deletions
 
 __all__ = ["build_app", "demo_policy"]
@@ -191,6 +199,54 @@ font-size:.8rem;color:#fff}
 footer{color:var(--muted);font-size:.85rem}"""
 
 
+#: What the demo page's own script writes with ``document.cookie`` (tag code, as a site's
+#: would be) and with ``localStorage.setItem``; ``_PAGE_SCRIPT`` draws the table of what the
+#: guard did with each (rule 4).
+SCRIPT_WRITES = [
+    "_ga=GA1.1.script.1; max-age=63072000; path=/",
+    "lang=fr; max-age=31536000; path=/",
+    "region=eu; domain=.com; max-age=2592000; path=/",
+    "tracker_js=1; max-age=31536000; path=/",
+]
+STORAGE_WRITES = [("theme", "dark"), ("_hjSessionUser", "h1"), ("tracker_id", "t-9")]
+_PAGE_SCRIPT = """<script>
+(function () {
+  var guard = window.cookiewarden && window.cookiewarden.guard;
+  if (!guard) return;
+  var badge = {keep: "Kept", rewrite: "Rewritten", drop: "Dropped"}, rows = [];
+  function cell(text) { var td = document.createElement("td"), c = document.createElement("code");
+    c.textContent = text; td.append(text == null ? "\u2014" : c); return td; }
+  function row(name, wrote, action, reason, got) {
+    var tr = document.createElement("tr"), th = document.createElement("th"),
+      b = document.createElement("span"), why = document.createElement("td");
+    th.scope = "row"; th.append(cell(name).firstChild);
+    b.className = "badge " + action; b.textContent = badge[action];
+    why.textContent = reason;
+    var outcome = document.createElement("td"); outcome.append(b);
+    tr.append(th, cell(wrote), outcome, why, cell(got)); rows.push(tr);
+  }
+  WRITES.forEach(function (w) {
+    var d = guard.decide(w);
+    row(d.name, w, d.action, d.reason, d.header);
+    document.cookie = w;
+  });
+  STORAGE.forEach(function (kv) {
+    var d = guard.decideStorage(kv[0], "local");
+    row(kv[0], "localStorage.setItem(" + JSON.stringify(kv[0]) + ", " + JSON.stringify(kv[1]) + ")",
+      d.allow ? "keep" : "drop", d.reason, d.allow ? "localStorage " + kv[0] : null);
+    localStorage.setItem(kv[0], kv[1]);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.getElementById("script-rows").replaceChildren.apply(
+      document.getElementById("script-rows"), rows);
+    document.getElementById("script-jar").textContent = document.cookie || "(nothing)";
+  });
+})();
+</script>""".replace("WRITES", json.dumps(SCRIPT_WRITES)).replace(
+    "STORAGE", json.dumps(STORAGE_WRITES)
+)
+
+
 def _page(
     policy: Policy,
     consent: Consent,
@@ -204,16 +260,16 @@ def _page(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{head_markup(policy=policy, consent=consent)}
 <title>cookiewarden demo</title>
 <style>
 {_STYLE}
 </style>
-<script src="/_consent/banner.js" defer></script>
 </head>
 <body>
 <header><h1>cookiewarden demo</h1>
-<p>Every Set-Cookie this page sends passes through cookiewarden. Change your choice and watch the
-table change.</p></header>
+<p>Every Set-Cookie this page sends passes through cookiewarden, and so does everything its scripts
+store. Change your choice and watch the tables change.</p></header>
 <main>
 {_consent_panel(policy, consent)}
 <section class="card" aria-labelledby="set-h">
@@ -227,6 +283,18 @@ table change.</p></header>
 <tbody>{rows}</tbody>
 </table></div>
 </section>
+<section class="card" aria-labelledby="page-h">
+<h2 id="page-h">What this page's scripts tried to store, and what the page guard did</h2>
+<div class="scroll"><table>
+<caption>Writes made by the script below, through <code>/_consent/guard.js</code></caption>
+<thead><tr><th scope="col">Cookie or key</th><th scope="col">The script wrote</th>
+<th scope="col">Outcome</th><th scope="col">Why</th><th scope="col">Your browser got</th></tr>
+</thead>
+<tbody id="script-rows"><tr><td colspan="5">The page guard did not run.</td></tr></tbody>
+</table></div>
+<p>Your browser now holds, visible to scripts: <code id="script-jar"></code></p>
+</section>
+{_PAGE_SCRIPT}
 <section class="card" aria-labelledby="req-h">
 <h2 id="req-h">What the app could read</h2>
 <p>Your browser sent: {_names(browser)}</p>
