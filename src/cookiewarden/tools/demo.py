@@ -17,10 +17,10 @@ Rules:
    twice).
 2. Starlette is an optional extra: this is the only module that imports it.
 3. Consent records go to a SQLite file in a temporary directory, removed when the app shuts down.
-4. The page side is as honest: the page carries the guard first in ``<head>`` (the framework
-   helpers' tags, :func:`~cookiewarden.templating.head_markup`), and its table is computed in
-   the page with ``cookiewarden.guard.decide`` and ``decideStorage``, the functions the guard
-   runs on each write the script then makes.
+4. The page side is as honest: the page carries the guard first in ``<head>`` (the tags the
+   framework helpers write, :func:`~cookiewarden.web.page.head_tags`, naming the visitor's
+   state), and its table is computed in the page with ``cookiewarden.guard.decide`` and
+   ``decideStorage``, the functions the guard runs on each write the script then makes.
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ from ..rules.consent import Consent
 from ..rules.cookies import parse_cookie_header
 from ..rules.decide import decide
 from ..rules.decision import Action, Decision, RequestFacts
+from ..rules.page_rules import state_token
 from ..rules.policy import Policy
-from ..templating import head_markup
+from ..web.page import head_tags
 from .explain import describe, refused_deletions
 
 __all__ = ["build_app", "demo_policy"]
@@ -260,7 +261,7 @@ def _page(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{head_markup(policy=policy, consent=consent)}
+{head_tags(state=state_token(policy, consent))}
 <title>cookiewarden demo</title>
 <style>
 {_STYLE}
