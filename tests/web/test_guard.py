@@ -507,3 +507,22 @@ def test_a_page_from_the_browsers_cache_takes_the_choice_made_since(visit: Visit
     assert "www.cwshop.test/kept/page" not in visit.site.hits[before:]  # it was the cache's
     assert len(visit.page.evaluate("cookiewarden.guard.consent()")["granted"]) == 4
     _no_page_errors(visit)
+
+
+def test_an_error_from_the_consent_api_leaves_the_state_as_it_is(visit: Visit) -> None:
+    _go(visit, "/kept/error")  # no banner: only the guard asks the consent API here
+    asked: list[str] = []
+
+    def failing(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=500, content_type="application/json", body='{"error": "x"}')
+
+    visit.page.route("**/_consent", failing)
+    visit.page.evaluate("cookiewarden.guard.update()")  # as a page from history does
+    visit.page.wait_for_timeout(1000)
+    assert len(asked) == 1  # asked once, not again and again
+    assert visit.page.evaluate("cookiewarden.guard.consent()") == {
+        "decided": False,
+        "granted": ["necessary"],
+    }
+    _no_page_errors(visit)

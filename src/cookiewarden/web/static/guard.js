@@ -365,7 +365,7 @@ async function allow(...cats) { // one click on an embed's placeholder: grant th
 }
 function update(j) { // a new choice (the consent API's answer): refusal and grant act at once
   if (!j || !Array.isArray(j.granted)) return void fetch0.call(W, R.consent_path, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((r) => r.json()).then(update, () => {});
+    .then((r) => r.json()).then((a) => Array.isArray(a?.granted) && update(a), () => {}); // an error answer: keep what it has
   setState(j);
   sweep();
   D.readyState != "loading" && activate(); // else DOMContentLoaded does
